@@ -1,0 +1,72 @@
+/* capture.h -- packet sources: saved files and live interfaces (libpcap).
+ *
+ * capture opens the sources (every -r file up front, so a missing file is
+ * reported before any packet is read; or one live interface), compiles and
+ * sets the BPF filter on each, and reads packets in order, the files one
+ * after the other as one timeline.  It owns the pcap handles.  It never
+ * decodes a packet: it hands the bytes and the link type to a callback.
+ */
+#ifndef TLSDIAG_CAPTURE_H
+#define TLSDIAG_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <pcap/pcap.h>
+
+#define CAP_ERRBUF_SIZE 512
+
+struct cap_opts {
+	const char *const *files; /* -r FILE..., "-" is stdin */
+	int nfiles;
+	const char *iface;	  /* -i IFACE; NULL when reading files */
+	int snaplen;		  /* -s */
+	bool promisc;		  /* not -p */
+	int buffer_size;	  /* -B, in KiB; 0 keeps libpcap's default */
+	bool immediate;		  /* deliver live packets as they come */
+	const char *filter;	  /* BPF expression; NULL or "" means all */
+};
+
+struct cap_stats {
+	uint64_t packets;	  /* packets read */
+	uint64_t bytes;		  /* their wire length */
+	uint64_t truncated;	  /* caplen < wire length */
+	bool have_kernel;	  /* live: the fields below are valid */
+	uint64_t kernel_recv;	  /* pcap_stats ps_recv */
+	uint64_t kernel_drop;	  /* ps_drop: the buffer was full */
+	uint64_t iface_drop;	  /* ps_ifdrop */
+};
+
+/* One packet: `data` is borrowed and valid only during the call. */
+typedef void (*cap_packet_fn)(void *ctx, const struct pcap_pkthdr *h,
+    const uint8_t *data, int dlt);
+
+struct capture;
+
+/* Open every source and set the filter.  On error returns NULL with a
+ * one-line message naming the file or interface in errbuf. */
+struct capture *cap_open(const struct cap_opts *o, char *errbuf);
+
+/* Read up to `count` packets (0: no limit) across all sources.  Returns 0
+ * at the end of the input or after cap_break(), -1 on a read error (a
+ * truncated or corrupt file) with the message in errbuf. */
+int cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
+    char *errbuf);
+
+/* Stop cap_run() soon; safe from a signal handler. */
+void cap_break(struct capture *c);
+
+/* Counters; for a live capture, also libpcap's (kernel) statistics. */
+void cap_stats(struct capture *c, struct cap_stats *st);
+
+/* The link type name of the source being read ("EN10MB"). */
+const char *cap_link_name(const struct capture *c);
+
+void cap_close(struct capture *c);
+
+/* -D: print the interfaces libpcap can open, tcpdump style.  0 or -1. */
+int cap_list_interfaces(FILE *out, char *errbuf);
+
+#endif

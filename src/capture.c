@@ -1,0 +1,310 @@
+/* capture.c -- packet sources: saved files and live interfaces (libpcap).
+ *
+ * Every -r file is opened and given the filter before the first packet is
+ * read, so a missing file or a bad filter is reported at once; files are
+ * then read one after the other as one timeline.  A live interface is
+ * opened with pcap_create()/pcap_activate() so that each failure (no such
+ * device, no permission, interface down) gets its own clear message.
+ * This module never decodes packet bytes.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsdiag/capture.h"
+#include "tlsdiag/decode.h"
+
+struct source {
+	pcap_t *p;
+	const char *name; /* borrowed from the options */
+	int dlt;
+};
+
+struct capture {
+	struct source *src;
+	int nsrc;
+	int cur;		 /* source being read */
+	bool live;
+	volatile sig_atomic_t stop;
+	struct cap_stats st;
+};
+
+static int
+set_filter(pcap_t *p, const char *name, const char *expr, char *errbuf)
+{
+	struct bpf_program prog;
+
+	if (expr == NULL || expr[0] == '\0')
+		return 0;
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "bad filter expression '%s': %s",
+		    expr, pcap_geterr(p));
+		return -1;
+	}
+	if (pcap_setfilter(p, &prog) != 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: cannot set filter: %s",
+		    name, pcap_geterr(p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+static int
+check_link(struct source *s, char *errbuf)
+{
+	const char *ln;
+
+	s->dlt = pcap_datalink(s->p);
+	if (decode_link_supported(s->dlt))
+		return 0;
+	ln = pcap_datalink_val_to_name(s->dlt);
+	snprintf(errbuf, CAP_ERRBUF_SIZE,
+	    "%s: unsupported link type %d (%s); supported: EN10MB, "
+	    "LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP",
+	    s->name, s->dlt, ln != NULL ? ln : "unknown");
+	return -1;
+}
+
+static int
+open_file(struct source *s, const char *file, const struct cap_opts *o,
+    char *errbuf)
+{
+	char pcerr[PCAP_ERRBUF_SIZE];
+
+	s->name = strcmp(file, "-") == 0 ? "(stdin)" : file;
+	pcerr[0] = '\0';
+	s->p = pcap_open_offline_with_tstamp_precision(file,
+	    PCAP_TSTAMP_PRECISION_MICRO, pcerr);
+	if (s->p == NULL) {
+		/* libpcap's message already starts with the file name for
+		 * errno errors ("x: No such file or directory"). */
+		if (strncmp(pcerr, file, strlen(file)) == 0)
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", pcerr);
+		else
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", s->name,
+			    pcerr);
+		return -1;
+	}
+	if (check_link(s, errbuf) != 0)
+		return -1;
+	return set_filter(s->p, s->name, o->filter, errbuf);
+}
+
+/* Explain a pcap_activate() failure the way an operator needs it. */
+static void
+activate_error(pcap_t *p, const char *iface, int rc, char *errbuf)
+{
+	const char *why = pcap_geterr(p);
+
+	switch (rc) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+		    "%s: no such interface (tlsdiag -D lists them)", iface);
+		break;
+	case PCAP_ERROR_PERM_DENIED:
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+		    "%s: permission denied: capturing needs root or "
+		    "CAP_NET_RAW (%s)", iface, why);
+		break;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: interface is down",
+		    iface);
+		break;
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+		    "%s: no permission for promiscuous mode (try -p)", iface);
+		break;
+	default:
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", iface,
+		    why[0] != '\0' ? why : pcap_statustostr(rc));
+		break;
+	}
+}
+
+static int
+open_live(struct source *s, const struct cap_opts *o, char *errbuf)
+{
+	char pcerr[PCAP_ERRBUF_SIZE];
+	int rc;
+
+	s->name = o->iface;
+	pcerr[0] = '\0';
+	s->p = pcap_create(o->iface, pcerr);
+	if (s->p == NULL) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", o->iface, pcerr);
+		return -1;
+	}
+	if (pcap_set_snaplen(s->p, o->snaplen) != 0 ||
+	    pcap_set_promisc(s->p, o->promisc ? 1 : 0) != 0 ||
+	    pcap_set_timeout(s->p, 100) != 0 ||
+	    (o->immediate && pcap_set_immediate_mode(s->p, 1) != 0) ||
+	    (o->buffer_size > 0 &&
+		pcap_set_buffer_size(s->p, o->buffer_size * 1024) != 0)) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: cannot set options: %s",
+		    o->iface, pcap_geterr(s->p));
+		return -1;
+	}
+	rc = pcap_activate(s->p);
+	if (rc < 0) {
+		activate_error(s->p, o->iface, rc, errbuf);
+		return -1;
+	}
+	if (rc > 0 && rc != PCAP_WARNING_PROMISC_NOTSUP)
+		fprintf(stderr, "tlsdiag: warning: %s: %s\n", o->iface,
+		    pcap_geterr(s->p));
+	if (check_link(s, errbuf) != 0)
+		return -1;
+	return set_filter(s->p, s->name, o->filter, errbuf);
+}
+
+struct capture *
+cap_open(const struct cap_opts *o, char *errbuf)
+{
+	struct capture *c;
+	int i, n, nstdin = 0;
+
+	errbuf[0] = '\0';
+	if ((o->iface == NULL) == (o->nfiles == 0)) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+		    "give either -i INTERFACE or -r FILE");
+		return NULL;
+	}
+	for (i = 0; i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-") == 0)
+			nstdin++;
+	if (nstdin > 1) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+		    "standard input (-r -) can be read only once");
+		return NULL;
+	}
+	n = o->iface != NULL ? 1 : o->nfiles;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->src = calloc((size_t)n, sizeof(*c->src))) == NULL) {
+		free(c);
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "out of memory");
+		return NULL;
+	}
+	c->nsrc = n;
+	c->live = o->iface != NULL;
+	for (i = 0; i < n; i++) {
+		int rc = c->live ? open_live(&c->src[i], o, errbuf)
+				 : open_file(&c->src[i], o->files[i], o, errbuf);
+		if (rc != 0) {
+			cap_close(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+int
+cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
+    char *errbuf)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	errbuf[0] = '\0';
+	while (c->cur < c->nsrc && !c->stop) {
+		struct source *s = &c->src[c->cur];
+
+		if (count != 0 && c->st.packets >= count)
+			break;
+		rc = pcap_next_ex(s->p, &h, &data);
+		if (rc == 1) {
+			c->st.packets++;
+			c->st.bytes += h->len;
+			if (h->caplen < h->len)
+				c->st.truncated++;
+			fn(ctx, h, data, s->dlt);
+		} else if (rc == 0) {
+			continue; /* live: the read timeout passed */
+		} else if (rc == PCAP_ERROR_BREAK) {
+			if (c->live)
+				break;
+			c->cur++; /* end of this file: on to the next */
+		} else {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", s->name,
+			    pcap_geterr(s->p));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+cap_break(struct capture *c)
+{
+	c->stop = 1;
+	if (c->cur < c->nsrc && c->src[c->cur].p != NULL)
+		pcap_breakloop(c->src[c->cur].p);
+}
+
+void
+cap_stats(struct capture *c, struct cap_stats *st)
+{
+	struct pcap_stat ps;
+
+	*st = c->st;
+	if (c->live && c->src[0].p != NULL && pcap_stats(c->src[0].p, &ps) == 0) {
+		st->have_kernel = true;
+		st->kernel_recv = ps.ps_recv;
+		st->kernel_drop = ps.ps_drop;
+		st->iface_drop = ps.ps_ifdrop;
+	}
+}
+
+const char *
+cap_link_name(const struct capture *c)
+{
+	const char *n;
+	int i = c->cur < c->nsrc ? c->cur : c->nsrc - 1;
+
+	n = pcap_datalink_val_to_name(c->src[i].dlt);
+	return n != NULL ? n : "unknown";
+}
+
+void
+cap_close(struct capture *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsrc; i++)
+		if (c->src[i].p != NULL)
+			pcap_close(c->src[i].p);
+	free(c->src);
+	free(c);
+}
+
+int
+cap_list_interfaces(FILE *out, char *errbuf)
+{
+	pcap_if_t *all, *d;
+	char pcerr[PCAP_ERRBUF_SIZE];
+	int i = 0;
+
+	if (pcap_findalldevs(&all, pcerr) != 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot list interfaces: %s",
+		    pcerr);
+		return -1;
+	}
+	for (d = all; d != NULL; d = d->next) {
+		fprintf(out, "%d.%s", ++i, d->name);
+		if (d->description != NULL)
+			fprintf(out, " (%s)", d->description);
+		fprintf(out, " [%s%s%s]",
+		    (d->flags & PCAP_IF_UP) ? "Up" : "Down",
+		    (d->flags & PCAP_IF_RUNNING) ? ", Running" : "",
+		    (d->flags & PCAP_IF_LOOPBACK) ? ", Loopback" : "");
+		fputc('\n', out);
+	}
+	pcap_freealldevs(all);
+	return 0;
+}

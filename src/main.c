@@ -1,0 +1,253 @@
+/* main.c -- command line, wiring of the modules, and the order of things.
+ *
+ * tlsdiag's options follow tcpdump's habits (-r, -i, -c, -s, -p, -B, -D,
+ * a trailing filter expression).  main parses options, opens the sources,
+ * connects capture -> sensor -> consumer, runs, and prints the summary.  It
+ * parses no packet bytes itself.  Exit status: 0 success, 1 a runtime error
+ * (unreadable or corrupt input, no permission), 2 a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsdiag/capture.h"
+#include "tlsdiag/caps.h"
+#include "tlsdiag/out_flows.h"
+#include "tlsdiag/sensor.h"
+
+#define TLSDIAG_VERSION "0.1.0"
+
+/* Most -r options accepted at once; tcpdump reads one, we read a timeline. */
+#define MAX_FILES 256
+
+/* The longest filter expression: a BPF program this long is a mistake. */
+#define MAX_FILTER 8192
+
+static struct capture *g_cap; /* for the signal handler only */
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: tlsdiag [-Dnp] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
+	    "               [-B KIB] [--flows] [expression]\n"
+	    "\n"
+	    "Passive TLS handshake failure analyzer.\n"
+	    "\n"
+	    "  -r FILE        read packets from a pcap or pcapng file; '-' is standard\n"
+	    "                 input; repeat to read several files as one timeline\n"
+	    "  -i IFACE       capture live on an interface ('any' for all)\n"
+	    "  -p             do not put the interface into promiscuous mode\n"
+	    "  -s SNAPLEN     bytes to capture per packet (default %d)\n"
+	    "  -B KIB         kernel capture buffer size in KiB\n"
+	    "  -c COUNT       stop after COUNT packets\n"
+	    "  -D             list the interfaces that can be captured on\n"
+	    "  -n             accepted for tcpdump habits: tlsdiag never resolves names\n"
+	    "  --flows        print one line per TCP connection (debugging view)\n"
+	    "  --max-flows N  connections tracked at once (default %d)\n"
+	    "  -h, --help     this help\n"
+	    "  --version      print the version\n"
+	    "  expression     a BPF filter, as in tcpdump (default: tcp)\n",
+	    CAP_SNAPLEN_DEFAULT, FLOW_MAX_DEFAULT);
+}
+
+static void
+die(int code, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tlsdiag: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+/* A whole non-negative decimal number in [min, max], or a usage error. */
+static uint64_t
+parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, "tlsdiag: %s: invalid number '%s' (expected %" PRIu64
+	    "..%" PRIu64 ")\n", opt, s, min, max);
+	exit(2);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (g_cap != NULL)
+		cap_break(g_cap);
+}
+
+/* Join the trailing arguments into one filter expression, as tcpdump does. */
+static const char *
+join_filter(char **argv, int argc, char *buf, size_t size)
+{
+	size_t used = 0;
+	int i;
+
+	if (argc == 0)
+		return "tcp";
+	buf[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (used + n + 2 > size)
+			die(2, "%s", "filter expression too long");
+		if (i > 0)
+			buf[used++] = ' ';
+		memcpy(buf + used, argv[i], n);
+		used += n;
+		buf[used] = '\0';
+	}
+	return buf;
+}
+
+enum { OPT_FLOWS = 256, OPT_VERSION, OPT_MAX_FLOWS };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"flows", no_argument, NULL, OPT_FLOWS},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *files[MAX_FILES];
+	static char filter[MAX_FILTER];
+	char errbuf[CAP_ERRBUF_SIZE];
+	struct cap_opts co;
+	struct flow_config fc;
+	struct capture *cap;
+	struct sensor *sn;
+	struct cap_stats cs;
+	struct sigaction sa;
+	uint64_t count = 0;
+	bool flows = false, list = false;
+	int ch, rc, status = 0;
+
+	memset(&co, 0, sizeof(co));
+	co.snaplen = CAP_SNAPLEN_DEFAULT;
+	co.promisc = true;
+	co.immediate = true;
+	co.files = files;
+	flow_config_default(&fc);
+
+	while ((ch = getopt_long(argc, argv, "B:c:Dhi:nprs:", longopts,
+		    NULL)) != -1) {
+		switch (ch) {
+		case 'B':
+			co.buffer_size = (int)parse_num("-B", optarg, 1,
+			    INT_MAX / 1024);
+			break;
+		case 'c':
+			count = parse_num("-c", optarg, 1, UINT64_MAX);
+			break;
+		case 'D':
+			list = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'i':
+			co.iface = optarg;
+			break;
+		case 'n':
+			break;
+		case 'p':
+			co.promisc = false;
+			break;
+		case 'r':
+			if (co.nfiles == MAX_FILES)
+				die(2, "too many -r files (at most %s)", "256");
+			files[co.nfiles++] = optarg;
+			break;
+		case 's':
+			/* tcpdump: 0 means the default. */
+			co.snaplen = (int)parse_num("-s", optarg, 0, 262144);
+			if (co.snaplen == 0)
+				co.snaplen = CAP_SNAPLEN_DEFAULT;
+			break;
+		case OPT_FLOWS:
+			flows = true;
+			break;
+		case OPT_MAX_FLOWS:
+			fc.max_flows = (uint32_t)parse_num("--max-flows", optarg,
+			    1, 1u << 26);
+			break;
+		case OPT_VERSION:
+			printf("tlsdiag %s (%s)\n", TLSDIAG_VERSION,
+			    pcap_lib_version());
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (list) {
+		if (cap_list_interfaces(stdout, errbuf) != 0)
+			die(1, "%s", errbuf);
+		return 0;
+	}
+	if (co.iface != NULL && co.nfiles > 0)
+		die(2, "%s", "-i and -r cannot be used together");
+	if (co.iface == NULL && co.nfiles == 0) {
+		usage(stderr);
+		return 2;
+	}
+	co.filter = join_filter(argv + optind, argc - optind, filter,
+	    sizeof(filter));
+
+	if ((cap = cap_open(&co, errbuf)) == NULL)
+		die(1, "%s", errbuf);
+	sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT,
+	    flows ? &out_flows_ops : NULL, stdout);
+	if (sn == NULL)
+		die(1, "%s", "out of memory");
+
+	g_cap = cap;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	rc = cap_run(cap, count, sensor_packet, sn, errbuf);
+	sensor_finish(sn);
+	fflush(stdout);
+	if (rc != 0) {
+		fprintf(stderr, "tlsdiag: %s\n", errbuf);
+		status = 1;
+	}
+	cap_stats(cap, &cs);
+	fprintf(stderr, "tlsdiag: ");
+	sensor_print_stats(sn, stderr);
+	if (cs.truncated != 0)
+		fprintf(stderr, "tlsdiag: %" PRIu64
+		    " packets cut by the snaplen\n", cs.truncated);
+	if (cs.have_kernel)
+		fprintf(stderr, "tlsdiag: %" PRIu64 " received by filter, %"
+		    PRIu64 " dropped by kernel, %" PRIu64
+		    " dropped by interface\n", cs.kernel_recv, cs.kernel_drop,
+		    cs.iface_drop);
+	g_cap = NULL;
+	sensor_free(sn);
+	cap_close(cap);
+	return status;
+}
