@@ -12,6 +12,12 @@
  * destination-options and fragment headers.  IP fragments are counted and
  * skipped: they are not reassembled (DEC_FRAGMENT).
  *
+ * IPv4 total length 0 and IPv6 payload length 0 (segmentation offload,
+ * jumbograms) take the frame length.  Fragments of non-TCP protocols are
+ * DEC_NOT_TCP.  A complete frame too short for its own headers is
+ * DEC_MALFORMED (a bigger snaplen would not help); one cut by the snaplen is
+ * DEC_TRUNCATED.  With payload_len 0, payload points just past the headers.
+ *
  * Each enclosing header shrinks the readable limit: trailing link padding is
  * cut by the IP total length, and a snaplen cut is told apart from a length
  * that lies (RFC 791, RFC 8200, RFC 9293).
