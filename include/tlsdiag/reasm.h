@@ -52,6 +52,8 @@ struct reasm_limits {
 struct reasm_seg; /* private: one buffered out-of-order segment */
 
 struct reasm_dir {
+	const struct reasm_limits *limits; /* borrowed, from reasm_init() */
+	struct membudget *mb;	/* borrowed, from reasm_init(); may be NULL */
 	bool started;	   /* next_seq is meaningful */
 	bool syn_seen;
 	bool fin_seen;
