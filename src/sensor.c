@@ -112,6 +112,9 @@ sensor_print_stats(const struct sensor *s, FILE *out)
 			fprintf(out, ", %llu ended by %s",
 			    (unsigned long long)fs->ended[i],
 			    flow_end_name((enum flow_end)i));
+	if (fs->dropped_nomem != 0)
+		fprintf(out, ", %llu packets dropped (no memory for a flow)",
+		    (unsigned long long)fs->dropped_nomem);
 	fprintf(out, "; reassembly memory peak %zu bytes",
 	    s->mem.peak);
 	if (s->mem.refused != 0)

@@ -15,10 +15,14 @@
  * a ClientHello coming the other way.
  *
  * States and their idle timeouts (caps.h): OPENING (SYN seen, no payload),
- * ACTIVE (payload seen, consumer undecided), DECIDED (the consumer called
+ * ACTIVE (payload seen, or picked up mid-stream, consumer undecided), DECIDED (the consumer called
  * flow_decided(): from then on only counters are updated, a hash lookup per
  * packet), CLOSED (RST seen, or FIN seen both ways).  A SYN on a closed
  * 5-tuple ends the old flow and starts a new one (port reuse).
+ *
+ * Callbacks may call flow_decided(), flow_dir_done() and flow_swap_sides();
+ * they must not call flow_packet() or flow_table_free() (flow_expire() and
+ * flow_finish() do nothing when called from a callback).
  */
 #ifndef TLSDIAG_FLOW_H
 #define TLSDIAG_FLOW_H
