@@ -55,6 +55,20 @@
 #define ETYPE_8021Q 0x8100
 #define ETYPE_8021AD 0x88a8
 #define ETYPE_QINQ_OLD 0x9100 /* pre-802.1ad vendor QinQ */
+#define ETYPE_MPLS 0x8847
+#define ETYPE_PPPOE_SESSION 0x8864
+
+/* PPPoE session stage (RFC 2516 4): version/type, code, session id,
+ * length, then the PPP protocol number (RFC 1661 2); 0x0021 is IPv4,
+ * 0x0057 IPv6 (RFC 5072). */
+#define PPPOE_HDR 8
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+
+/* An MPLS label stack entry (RFC 3032 2.1); bit 8 of its third byte marks
+ * the bottom of the stack, after which IP follows (the version nibble says
+ * which).  The stack is bounded like VLAN tags. */
+#define MPLS_ENTRY 4
 
 /* Address families in DLT_NULL / DLT_LOOP headers: AF_INET is 2 everywhere,
  * AF_INET6 differs: 24 on NetBSD/OpenBSD/BSD/OS, 28 on FreeBSD/DragonFly,
@@ -302,10 +316,40 @@ dec_ethertype(struct dec_win *w, uint32_t off, uint16_t type, struct pkt *out)
 		return dec_ipv4(w, off, out);
 	case ETYPE_IPV6:
 		return dec_ipv6(w, off, out);
+	case ETYPE_PPPOE_SESSION:
+		if ((rc = dec_need(w, off, PPPOE_HDR)) != DEC_OK)
+			return rc;
+		switch (rd16(w->data + off + 6)) {
+		case PPP_IPV4:
+			return dec_ipv4(w, off + PPPOE_HDR, out);
+		case PPP_IPV6:
+			return dec_ipv6(w, off + PPPOE_HDR, out);
+		default:
+			return DEC_NOT_IP; /* LCP, IPCP, ... */
+		}
+	case ETYPE_MPLS:
+		for (ntags = 0;; ntags++) {
+			if (ntags == DEC_VLAN_MAX)
+				return DEC_MALFORMED;
+			if ((rc = dec_need(w, off, MPLS_ENTRY)) != DEC_OK)
+				return rc;
+			off += MPLS_ENTRY;
+			if (w->data[off - 2] & 0x01)
+				break;
+		}
+		if ((rc = dec_need(w, off, 1)) != DEC_OK)
+			return rc;
+		switch (w->data[off] >> 4) {
+		case 4:
+			return dec_ipv4(w, off, out);
+		case 6:
+			return dec_ipv6(w, off, out);
+		default:
+			return DEC_NOT_IP; /* pseudowire, Ethernet over MPLS */
+		}
 	default:
-		/* ARP, LLDP, MPLS, PPPoE, an 802.3 length (<= 1500) with
-		 * LLC/SNAP: none is decoded.  XXX: MPLS and PPPoE carry IP on
-		 * some span ports; not handled yet. */
+		/* ARP, LLDP, PPPoE discovery, an 802.3 length (<= 1500) with
+		 * LLC/SNAP: none carries TCP we follow. */
 		return DEC_NOT_IP;
 	}
 }

@@ -599,6 +599,11 @@ flow_dispatch(struct flow_table *ft, struct flow *f, int dir,
 							: p->payload_len;
 		if ((fl & TH_SYN) && !d->rs.done)
 			reasm_syn(&d->rs, p->seq);
+		/* A SYN+ACK answers the SYN: the connection is open, and a
+		 * quiet one is no longer a half-open scan or flood. */
+		if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) &&
+		    f->state == FLOW_OPENING)
+			flow_set_state(ft, f, FLOW_ACTIVE);
 		if (wire > 0 || (fl & TH_FIN)) {
 			if (wire > 0 && f->state == FLOW_OPENING)
 				flow_set_state(ft, f, FLOW_ACTIVE);

@@ -101,7 +101,7 @@ join_filter(char **argv, int argc, char *buf, size_t size)
 	int i;
 
 	if (argc == 0)
-		return "tcp";
+		return NULL; /* capture's default: TCP, also under VLAN tags */
 	buf[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		size_t n = strlen(argv[i]);
@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	co.files = files;
 	flow_config_default(&fc);
 
-	while ((ch = getopt_long(argc, argv, "B:c:Dhi:nprs:", longopts,
+	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'B':
@@ -214,6 +214,12 @@ main(int argc, char **argv)
 	co.filter = join_filter(argv + optind, argc - optind, filter,
 	    sizeof(filter));
 
+	/* In the --flows view nothing decides a connection, so a quiet but live
+	 * one keeps the timeout of a decided connection, not of a stalled
+	 * handshake. */
+	if (flows)
+		fc.timeout[FLOW_ACTIVE] = fc.timeout[FLOW_DECIDED];
+
 	if ((cap = cap_open(&co, errbuf)) == NULL)
 		die(1, "%s", errbuf);
 	sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT,
@@ -236,8 +242,7 @@ main(int argc, char **argv)
 		status = 1;
 	}
 	cap_stats(cap, &cs);
-	fprintf(stderr, "tlsdiag: ");
-	sensor_print_stats(sn, stderr);
+	sensor_print_stats(sn, stderr, "tlsdiag: ");
 	if (cs.truncated != 0)
 		fprintf(stderr, "tlsdiag: %" PRIu64
 		    " packets cut by the snaplen\n", cs.truncated);

@@ -92,19 +92,19 @@ sensor_flows(struct sensor *s)
 }
 
 void
-sensor_print_stats(const struct sensor *s, FILE *out)
+sensor_print_stats(const struct sensor *s, FILE *out, const char *prefix)
 {
 	const struct flow_stats *fs = flow_stats(s->ft);
 	int i;
 
-	fprintf(out, "%llu packets, %llu TCP",
+	fprintf(out, "%s%llu packets, %llu TCP", prefix,
 	    (unsigned long long)s->st.packets, (unsigned long long)s->st.tcp);
 	for (i = 1; i < DEC_NSTATUS; i++)
 		if (s->st.skipped[i] != 0)
 			fprintf(out, ", %llu %s",
 			    (unsigned long long)s->st.skipped[i],
 			    decode_status_name(-i));
-	fprintf(out, "\n%llu flows (peak %llu at once)",
+	fprintf(out, "\n%s%llu flows (peak %llu at once)", prefix,
 	    (unsigned long long)fs->created,
 	    (unsigned long long)fs->peak_active);
 	for (i = 0; i < FLOW_END_NREASONS; i++)

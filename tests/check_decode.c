@@ -859,6 +859,69 @@ START_TEST(test_rows)
 END_TEST
 
 /* The Ethernet minimum frame pads a bare ACK; the padding is not payload. */
+/* PPPoE sessions and MPLS label stacks between Ethernet (or a VLAN tag) and
+ * IP: the header bytes in `hdr` go before a raw IPv4 or IPv6 packet. */
+static const struct {
+	const char *name;
+	int ipv;
+	uint8_t hdr[40];
+	size_t hdrlen;
+	int want;
+} encap[] = {
+    {"pppoe ipv4", 4, {0x88, 0x64, 0x11, 0, 0x12, 0x34, 0, 0, 0x00, 0x21},
+     10, DEC_OK},
+    {"pppoe ipv6", 6, {0x88, 0x64, 0x11, 0, 0x12, 0x34, 0, 0, 0x00, 0x57},
+     10, DEC_OK},
+    {"pppoe lcp", 4, {0x88, 0x64, 0x11, 0, 0x12, 0x34, 0, 0, 0xc0, 0x21},
+     10, DEC_NOT_IP},
+    {"vlan pppoe ipv4", 4,
+     {0x81, 0x00, 0, 7, 0x88, 0x64, 0x11, 0, 0, 1, 0, 0, 0x00, 0x21}, 14,
+     DEC_OK},
+    {"mpls one label ipv4", 4, {0x88, 0x47, 0, 0x01, 0x01, 0x40}, 6, DEC_OK},
+    {"mpls two labels ipv6", 6,
+     {0x88, 0x47, 0, 0x02, 0x00, 0x40, 0, 0x03, 0x01, 0x40}, 10, DEC_OK},
+    /* Nine labels, none marked bottom: past DEC_VLAN_MAX. */
+    {"mpls stack too deep", 4,
+     {0x88, 0x47, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0,
+      1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1},
+     38, DEC_MALFORMED},
+};
+
+START_TEST(test_encap)
+{
+	struct spec sp = {.dlt = DLT_RAW, .link = LK_NONE, .payload = 12};
+	uint8_t ip[BUF_MAX], frame[BUF_MAX];
+	struct layout l;
+	struct pkt p;
+	size_t n = 12, cut;
+	int rc;
+
+	sp.ipv = encap[_i].ipv;
+	l = build(&sp, ip);
+	memset(frame, 0x02, 12); /* MAC addresses */
+	memcpy(frame + n, encap[_i].hdr, encap[_i].hdrlen);
+	n += encap[_i].hdrlen;
+	memcpy(frame + n, ip, l.len);
+	n += l.len;
+	rc = run(DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, &p, NULL);
+	ck_assert_msg(rc == encap[_i].want, "%s: status %d, want %d",
+	    encap[_i].name, rc, encap[_i].want);
+	if (rc == DEC_OK) {
+		ck_assert_uint_eq(p.af, (unsigned)sp.ipv);
+		ck_assert_uint_eq(p.sport, SPORT);
+		ck_assert_uint_eq(p.dport, DPORT);
+		ck_assert_uint_eq(p.payload_len, 12);
+	}
+	/* Cut anywhere inside the encapsulation: truncated, never more. */
+	for (cut = 12; cut < 12 + encap[_i].hdrlen; cut++) {
+		rc = run(DLT_EN10MB, frame, (uint32_t)cut, (uint32_t)n, &p,
+		    NULL);
+		ck_assert_msg(rc == DEC_TRUNCATED || rc == encap[_i].want,
+		    "%s cut at %zu: status %d", encap[_i].name, cut, rc);
+	}
+}
+END_TEST
+
 START_TEST(test_padding_not_payload)
 {
 	static const struct spec s = ETH4(.trailer = 6);
@@ -943,6 +1006,8 @@ decode_suite(void)
 	tc = tcase_create("good");
 	tcase_add_loop_test(tc, test_good, 0, NGOOD);
 	tcase_add_test(tc, test_padding_not_payload);
+	tcase_add_loop_test(tc, test_encap, 0,
+	    (int)(sizeof(encap) / sizeof(encap[0])));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sweeps");

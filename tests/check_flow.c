@@ -393,7 +393,7 @@ START_TEST(client_by_synack)
 	ck_assert(!f->client_guessed);
 	ck_assert_uint_eq(f->port[FLOW_C2S], 40000);
 	ck_assert_uint_eq(f->port[FLOW_S2C], 60000);
-	ck_assert_int_eq(f->state, FLOW_OPENING);
+	ck_assert_int_eq(f->state, FLOW_ACTIVE); /* answered */
 	ck_assert_int_eq(r->ev[ev_find(r, EV_PACKET, 0)].dir, FLOW_S2C);
 	ck_assert_int_eq(r->ev[ev_find(r, EV_PACKET, 1)].dir, FLOW_C2S);
 	ck_assert(f->dir[FLOW_S2C].syn && !f->dir[FLOW_C2S].syn);
@@ -665,18 +665,19 @@ static const struct {
 	bool ends;
 	enum flow_state state;
 } timeout_cases[] = {
-    {SU_OPENING, 29 * SEC, false, FLOW_OPENING},
-    {SU_OPENING, 30 * SEC, false, FLOW_OPENING},
-    {SU_OPENING, 30 * SEC + 1, true, FLOW_OPENING},
-    {SU_OPENING, 31 * SEC, true, FLOW_OPENING},
-    {SU_ACTIVE, 119 * SEC, false, FLOW_ACTIVE},
-    {SU_ACTIVE, 121 * SEC, true, FLOW_ACTIVE},
-    {SU_DECIDED, 300 * SEC, false, FLOW_DECIDED},
-    {SU_DECIDED, 599 * SEC, false, FLOW_DECIDED},
-    {SU_DECIDED, 601 * SEC, true, FLOW_DECIDED},
-    {SU_CLOSED_RST, 9 * SEC, false, FLOW_CLOSED},
-    {SU_CLOSED_RST, 11 * SEC, true, FLOW_CLOSED},
-    {SU_CLOSED_FIN, 11 * SEC, true, FLOW_CLOSED},
+#define TO(st) ((uint64_t)FLOW_TIMEOUT_##st * SEC)
+    {SU_OPENING, TO(OPENING) - SEC, false, FLOW_OPENING},
+    {SU_OPENING, TO(OPENING), false, FLOW_OPENING},
+    {SU_OPENING, TO(OPENING) + 1, true, FLOW_OPENING},
+    {SU_OPENING, TO(OPENING) + SEC, true, FLOW_OPENING},
+    {SU_ACTIVE, TO(ACTIVE) - SEC, false, FLOW_ACTIVE},
+    {SU_ACTIVE, TO(ACTIVE) + SEC, true, FLOW_ACTIVE},
+    {SU_DECIDED, TO(DECIDED) / 2, false, FLOW_DECIDED},
+    {SU_DECIDED, TO(DECIDED) - SEC, false, FLOW_DECIDED},
+    {SU_DECIDED, TO(DECIDED) + SEC, true, FLOW_DECIDED},
+    {SU_CLOSED_RST, TO(CLOSED) - SEC, false, FLOW_CLOSED},
+    {SU_CLOSED_RST, TO(CLOSED) + SEC, true, FLOW_CLOSED},
+    {SU_CLOSED_FIN, TO(CLOSED) + SEC, true, FLOW_CLOSED},
 };
 
 /* Bring flow 1 to a state; its last packet is at T0. */
@@ -756,9 +757,9 @@ START_TEST(closed_keeps_counting)
 	ck_assert_uint_eq(flow_stats(ft)->created, 1);
 	ck_assert_uint_eq(r->flow[1]->dir[FLOW_C2S].pkts, 2);
 	ck_assert_int_eq(r->flow[1]->state, FLOW_CLOSED);
-	tsend(ft, &other, true, T0 + 17 * SEC, TH_SYN, NULL);
+	tsend(ft, &other, true, T0 + TO(CLOSED) + 7 * SEC, TH_SYN, NULL);
 	ck_assert_ptr_nonnull(r->flow[1]);
-	tsend(ft, &other, true, T0 + 18 * SEC + 1, TH_SYN, NULL);
+	tsend(ft, &other, true, T0 + TO(CLOSED) + 8 * SEC + 1, TH_SYN, NULL);
 	ck_assert_ptr_null(r->flow[1]);
 	ck_assert_uint_eq(flow_stats(ft)->timed_out[FLOW_CLOSED], 1);
 	rec_free(r);
@@ -775,15 +776,18 @@ START_TEST(expire_interval)
 
 	ck_assert_int_eq(FLOW_EXPIRE_INTERVAL, 1);
 	tsend(ft, &a, true, T0, TH_SYN, NULL);
-	tsend(ft, &b, true, T0 + 29900 * MS, TH_SYN, NULL); /* scans */
+	tsend(ft, &b, true, T0 + TO(OPENING) - 100 * MS, TH_SYN,
+	    NULL); /* scans */
 	ck_assert_ptr_nonnull(r->flow[1]);
-	tsend(ft, &b, true, T0 + 30500 * MS, TH_ACK, NULL); /* no scan */
+	tsend(ft, &b, true, T0 + TO(OPENING) + 500 * MS, TH_ACK,
+	    NULL); /* no scan */
 	ck_assert_ptr_nonnull(r->flow[1]);
-	tsend(ft, &b, true, T0 + 30900 * MS, TH_ACK, NULL); /* scans */
+	tsend(ft, &b, true, T0 + TO(OPENING) + 900 * MS, TH_ACK,
+	    NULL); /* scans */
 	ck_assert_ptr_null(r->flow[1]);
 	ck_assert_uint_eq(r->ends[1], 1);
 
-	flow_expire(ft, T0 + 30900 * MS + 120 * SEC);
+	flow_expire(ft, T0 + TO(OPENING) + 900 * MS + TO(ACTIVE));
 	ck_assert_ptr_null(r->flow[2]);
 	/* Flow 2 never carried payload: still OPENING. */
 	ck_assert_uint_eq(flow_stats(ft)->timed_out[FLOW_OPENING], 2);
@@ -994,7 +998,7 @@ START_TEST(port_reuse)
 		ck_assert_uint_eq(st->ended[FLOW_END_REUSED], 1);
 		ck_assert_uint_eq(st->created, 2);
 		ck_assert_ptr_nonnull(r->flow[2]);
-		ck_assert_int_eq(r->flow[2]->state, FLOW_OPENING);
+		ck_assert_int_eq(r->flow[2]->state, FLOW_ACTIVE);
 		ck_assert_uint_eq(r->flow[2]->port[FLOW_C2S], c.cport);
 		ck_assert_uint_eq(r->flow[2]->dir[FLOW_C2S].pkts, 1);
 		ck_assert_uint_eq(r->flow[2]->dir[FLOW_S2C].pkts, 1);

@@ -51,7 +51,7 @@ def read_pcap(path):
         e, nsec = ">", True
     else:
         sys.exit("mkpcap: %s: not a classic pcap file" % path)
-    _, _, _, _, snap, lt = struct.unpack(e + "IHHiII", data[:24])
+    _, _, _, _, _, snap, lt = struct.unpack(e + "IHHiIII", data[:24])
     if lt != LINKTYPE_ETHERNET:
         sys.exit("mkpcap: %s: link type %d, need Ethernet" % (path, lt))
     pkts, off = [], 24
@@ -66,7 +66,7 @@ def read_pcap(path):
 def write_pcap(path, linktype, pkts, endian="<", nsec=False, snap=262144):
     magic = 0xA1B23C4D if nsec else 0xA1B2C3D4
     with open(path, "wb") as f:
-        f.write(struct.pack(endian + "IHHiII", magic, 2, 4, 0, 0, snap,
+        f.write(struct.pack(endian + "IHHiIII", magic, 2, 4, 0, 0, snap,
                             linktype))
         for sec, usec, wire, frame in pkts:
             frac = usec * 1000 if nsec else usec

@@ -31,16 +31,95 @@
  * copy; a differing copy is an injection signal.  Covers a handshake flight. */
 #define REASM_HISTORY_MAX 4096
 
-/* Idle timeouts by flow state, in seconds of packet time.  Opening: a SYN
- * with nothing after it (scans, SYN floods) goes quickly.  Active: a
- * handshake stalled this long has failed.  Decided: bulk transfers can be
- * quiet for minutes.  Closed: late retransmissions and the final ACKs. */
-#define FLOW_TIMEOUT_OPENING 30
+/* Idle timeouts by flow state, in seconds of packet time.  Opening (a SYN
+ * not yet answered): SYN retransmissions back off up to 64 s apart (Linux
+ * tcp_syn_retries=6) and must stay one connection; floods are handled by
+ * evicting opening flows first, not by this timeout.  Active: a handshake
+ * stalled this long has failed.  Decided: bulk transfers and keep-alive
+ * connections can be quiet for minutes.  Closed: a peer whose partner has
+ * gone keeps retransmitting its FIN with backoff, and late RSTs come; 60 s
+ * is Linux's TIME_WAIT. */
+#define FLOW_TIMEOUT_OPENING 70
 #define FLOW_TIMEOUT_ACTIVE 120
 #define FLOW_TIMEOUT_DECIDED 600
-#define FLOW_TIMEOUT_CLOSED 10
+#define FLOW_TIMEOUT_CLOSED 60
 
 /* How often, in seconds of packet time, idle flows are looked for. */
 #define FLOW_EXPIRE_INTERVAL 1
+
+/* TLS records and handshake messages (tls_record, tls_msg). */
+
+/* Largest record: TLSCiphertext.length is at most 2^14 + 2048 (RFC 5246
+ * 6.2.3; RFC 8446 5.2 allows less).  A longer one is a violation that stops
+ * parsing of its direction.  Records are streamed, never buffered whole. */
+#define TLS_RECORD_MAX (16384u + 2048u)
+
+/* Largest handshake message assembled.  The biggest real message is a
+ * Certificate chain: OpenSSL clients refuse chains over 100 KiB by default
+ * (max_cert_list), and chains seen in the wild stay under 20 KiB; 256 KiB
+ * keeps every chain a real client accepts.  The buffer grows with the bytes
+ * that actually arrive, so a lying length costs nothing. */
+#define TLS_HS_MSG_MAX_DEFAULT (256u * 1024u)
+
+/* Cipher suites kept from a ClientHello.  Browsers send under 20; scanners
+ * offering every suite one stack implements send under 200. */
+#define TLS_SUITES_MAX 256
+
+/* Extension types kept from a hello, in order.  Browsers send about 20
+ * (GREASE included); fewer than 64 types are assigned and in use. */
+#define TLS_EXT_MAX 64
+
+/* Compression methods kept (RFC 5246 7.4.1.2: 1..255; real: 1 or 2). */
+#define TLS_COMP_MAX 16
+
+/* supported_versions entries kept (RFC 8446 4.2.1: up to 127; real: 2-6). */
+#define TLS_VERSIONS_MAX 16
+
+/* supported_groups entries kept (real: up to about 12 with GREASE). */
+#define TLS_GROUPS_MAX 32
+
+/* ec_point_formats kept (RFC 8422 5.1.2 defines three). */
+#define TLS_POINT_FORMATS_MAX 8
+
+/* signature_algorithms entries kept (OpenSSL 3 sends about 30). */
+#define TLS_SIGALGS_MAX 64
+
+/* key_share groups kept from a ClientHello (real: 1-3). */
+#define TLS_KEY_SHARES_MAX 8
+
+/* Raw ALPN ProtocolNameList bytes kept ("h2" + "http/1.1" is 12). */
+#define TLS_ALPN_MAX 256
+
+/* host_name bytes kept from server_name: a DNS name is at most 255 octets
+ * (RFC 1035 2.3.4); RFC 6066 3 allows 2^16-1, the rest is flagged. */
+#define TLS_SNI_MAX 255
+
+/* Certificates kept per chain.  Real chains hold 2-5; the DER bytes are
+ * bounded by TLS_HS_MSG_MAX_DEFAULT through the message that holds them. */
+#define TLS_CERTS_MAX 16
+
+/* certificate_types kept from a CertificateRequest (RFC 5246 7.4.4). */
+#define TLS_CERT_TYPES_MAX 16
+
+/* Alerts kept per connection: a failing handshake sends one or two. */
+#define TLS_ALERTS_MAX 8
+
+/* Encrypted records whose length is kept, per direction: a TLS 1.3 server
+ * flight plus the client's Finished or alert fit in the first few. */
+#define TLS_ENC_RECORDS_MAX 8
+
+/* Entries of the message log: a full handshake takes under 20. */
+#define TLS_LOG_MAX 32
+
+/* Stacked 802.1Q/802.1ad tags followed before giving up (DEC_MALFORMED).
+ * Real networks stack two (QinQ), rarely three; eight is generous and keeps
+ * a frame made of nothing but tags from costing a long walk. */
+#define DEC_VLAN_MAX 8
+
+/* IPv6 extension headers walked before giving up (DEC_MALFORMED).  RFC 8200
+ * 4.1 recommends at most one of each kind (two destination options), about
+ * seven in all; sixteen leaves room for odd stacks and still bounds the walk
+ * over a chain of minimal 8-byte headers. */
+#define DEC_IP6_EXT_MAX 16
 
 #endif

@@ -26,7 +26,9 @@ struct cap_opts {
 	bool promisc;		  /* not -p */
 	int buffer_size;	  /* -B, in KiB; 0 keeps libpcap's default */
 	bool immediate;		  /* deliver live packets as they come */
-	const char *filter;	  /* BPF expression; NULL or "" means all */
+	const char *filter;	  /* BPF expression; "" means all packets;
+				     NULL: files are read whole, live
+				     captures get TCP, also under VLAN tags */
 };
 
 struct cap_stats {

@@ -6,7 +6,8 @@
  * the packet callback) and keeps no state between packets.  It never looks
  * into the TCP payload.
  *
- * Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags), Linux cooked v1 and
+ * Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, PPPoE sessions and
+ * MPLS label stacks), Linux cooked v1 and
  * v2, raw IPv4/IPv6 (DLT_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6), BSD loopback
  * (DLT_NULL, DLT_LOOP).  IPv4 with options; IPv6 with hop-by-hop, routing,
  * destination-options and fragment headers.  IP fragments are counted and

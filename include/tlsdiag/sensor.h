@@ -46,7 +46,8 @@ const struct flow_stats *sensor_flow_stats(const struct sensor *s);
 const struct membudget *sensor_mem(const struct sensor *s);
 struct flow_table *sensor_flows(struct sensor *s);
 
-/* The skip and flow counters in a few lines, for the end-of-run summary. */
-void sensor_print_stats(const struct sensor *s, FILE *out);
+/* The skip and flow counters in a few lines, each starting with `prefix`,
+ * for the end-of-run summary. */
+void sensor_print_stats(const struct sensor *s, FILE *out, const char *prefix);
 
 #endif
