@@ -70,8 +70,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all $T -i lo
 fi
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
-	ip link add tdtest0 type dummy 2>/dev/null && {
+	# A veth pair is created down; deleting one end deletes both.
+	if ip link add tdtest0 type veth peer name tdtest1 2>/dev/null; then
 		expect_fail iface-down 1 "^tlsdiag: tdtest0: interface is down" $T -i tdtest0
 		ip link del tdtest0
-	}
+	else
+		not_ok iface-down "cannot create a veth pair to test with"
+	fi
 fi
