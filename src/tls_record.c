@@ -1,0 +1,626 @@
+/* tls_record.c -- TLS record framing and handshake message assembly.
+ *
+ * Implements the record layer of RFC 8446 5.1 and RFC 5246 6.2 (framing,
+ * length limits, content types), handshake message fragmentation and
+ * coalescing (RFC 8446 5.1, RFC 5246 6.2.1), alerts (RFC 8446 6, RFC 5246
+ * 7.2), ChangeCipherSpec (RFC 5246 7.1, RFC 8446 D.4) and the SSLv2 record
+ * header of an SSLv2-compatible ClientHello (RFC 5246 E.2).
+ *
+ * It must never read outside the chunk it is fed (every read goes through
+ * the cursor), never allocate before the membudget agreed nor beyond the
+ * declared length of the message being assembled, and never resume parsing
+ * a direction whose framing it lost.
+ */
+#include "tlsdiag/tls_record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* IANA values used here (tls_names.h has the full registries; this module
+ * does not depend on it). */
+enum {
+	CT_CHANGE_CIPHER_SPEC = 20, /* RFC 8446 5.1 */
+	CT_ALERT = 21,
+	CT_HANDSHAKE = 22,
+	CT_APPLICATION_DATA = 23,
+	CT_HEARTBEAT = 24, /* RFC 6520 */
+};
+
+enum rmode {
+	RM_DETECT,  /* first bytes: tls_detect decides */
+	RM_SSLV2,   /* inside the SSLv2-compatible ClientHello */
+	RM_RECORDS, /* TLS records */
+	RM_STOPPED  /* framing lost or not TLS: bytes are only counted */
+};
+
+/* How the body of the current record is read. */
+enum rclass {
+	RC_OPAQUE, /* not parsed: encrypted, application data, heartbeat */
+	RC_CCS,
+	RC_ALERT,
+	RC_HS
+};
+
+/* The first allocation of a handshake buffer; it then doubles, never past
+ * the declared length.  Most hellos fit the first one. */
+#define HS_BUF_FIRST 1024u
+
+/* hs_msg_max is never below this: a ClientHello padded to any size a
+ * stack emits, and a ServerHello, must always be decodable. */
+#define HS_MSG_MAX_FLOOR (65536u + 4u)
+
+void
+tls_limits_default(struct tls_limits *lim)
+{
+	lim->hs_msg_max = TLS_HS_MSG_MAX_DEFAULT;
+}
+
+void
+tls_conn_init(struct tls_conn *c, const struct tls_limits *lim,
+	      struct membudget *mb)
+{
+	memset(c, 0, sizeof(*c));
+	tls_facts_init(&c->facts);
+	c->hs_msg_max = lim != NULL ? lim->hs_msg_max : TLS_HS_MSG_MAX_DEFAULT;
+	if (c->hs_msg_max < HS_MSG_MAX_FLOOR)
+		c->hs_msg_max = HS_MSG_MAX_FLOOR;
+	c->mb = mb;
+	c->rd[0].mode = RM_DETECT;
+	c->rd[1].mode = RM_DETECT;
+}
+
+static void
+hs_buf_free(struct tls_conn *c, struct tls_rdir *d)
+{
+	if (d->hs_buf != NULL) {
+		free(d->hs_buf);
+		mem_release(c->mb, d->hs_alloc);
+	}
+	d->hs_buf = NULL;
+	d->hs_alloc = 0;
+}
+
+/* Forget the handshake message in progress. */
+static void
+hs_reset(struct tls_conn *c, struct tls_rdir *d)
+{
+	hs_buf_free(c, d);
+	d->hsh_len = 0;
+	d->hs_type = 0;
+	d->hs_keep = false;
+	d->hs_skipped = false;
+	d->hs_len = 0;
+	d->hs_have = 0;
+}
+
+/* Make room for `need` body bytes, charging the budget first.  The size
+ * doubles from HS_BUF_FIRST and is clamped to the declared length, so once
+ * the message is complete hs_alloc == hs_len exactly. */
+static bool
+hs_grow(struct tls_conn *c, struct tls_rdir *d, uint32_t need)
+{
+	uint64_t size;
+	uint8_t *p;
+
+	if (need <= d->hs_alloc)
+		return true;
+	size = d->hs_alloc != 0 ? (uint64_t)d->hs_alloc * 2 : HS_BUF_FIRST;
+	if (size < need)
+		size = need;
+	if (size > d->hs_len)
+		size = d->hs_len;
+	if (!mem_reserve(c->mb, (size_t)(size - d->hs_alloc)))
+		return false;
+	p = realloc(d->hs_buf, (size_t)size);
+	if (p == NULL) {
+		mem_release(c->mb, (size_t)(size - d->hs_alloc));
+		return false;
+	}
+	d->hs_buf = p;
+	d->hs_alloc = (uint32_t)size;
+	return true;
+}
+
+/* The budget (or malloc) said no: the message is skipped, framing goes
+ * on. */
+static void
+hs_refuse(struct tls_conn *c, struct tls_rdir *d)
+{
+	tls_facts_anomaly(&c->facts, TLS_ANOM_HS_MEM_REFUSED);
+	hs_buf_free(c, d);
+	d->hs_keep = false;
+	d->hs_skipped = true;
+}
+
+static void
+dir_stop(struct tls_conn *c, int dir, enum tls_stop why, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+
+	d->mode = RM_STOPPED;
+	hs_reset(c, d);
+	d->hdr_len = 0;
+	d->al_len = 0;
+	d->pre_len = 0;
+	tls_msg_stop(&c->facts, dir, why, ts_us);
+}
+
+/* The 4-byte handshake header is complete (RFC 8446 4). */
+static void
+hs_start(struct tls_conn *c, struct tls_rdir *d)
+{
+	struct cur h = cur_make(d->hsh, sizeof(d->hsh));
+
+	(void)cur_u8(&h, &d->hs_type);
+	(void)cur_u24(&h, &d->hs_len);
+	d->hs_have = 0;
+	d->hs_keep = false;
+	d->hs_skipped = false;
+	if (d->hs_len > c->hs_msg_max) {
+		/* Never allocated: the body is skipped as it streams by. */
+		tls_facts_anomaly(&c->facts, TLS_ANOM_HS_MSG_TOO_LONG);
+		d->hs_skipped = true;
+	} else if (d->hs_len > 0 && tls_msg_wants_body(d->hs_type)) {
+		d->hs_keep = true;
+	}
+}
+
+static void
+hs_finish(struct tls_conn *c, int dir, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+
+	tls_msg_handshake(&c->facts, c->mb, dir, d->hs_type,
+			  d->hs_keep ? &d->hs_buf : NULL, d->hs_len,
+			  d->hs_skipped, ts_us);
+	if (d->hs_buf == NULL)
+		d->hs_alloc = 0; /* adopted by the facts, with its charge */
+	hs_reset(c, d);
+}
+
+/* Handshake bytes of one record: headers and bodies, any number of
+ * messages, any fragment of one. */
+static void
+hs_bytes(struct tls_conn *c, int dir, struct cur *b, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	size_t take;
+
+	while (b->left > 0) {
+		if (d->hsh_len < sizeof(d->hsh)) {
+			take = sizeof(d->hsh) - d->hsh_len;
+			if (take > b->left)
+				take = b->left;
+			(void)cur_bytes(b, take, d->hsh + d->hsh_len);
+			d->hsh_len = (uint8_t)(d->hsh_len + take);
+			if (d->hsh_len < sizeof(d->hsh))
+				return;
+			hs_start(c, d);
+		} else {
+			take = d->hs_len - d->hs_have;
+			if (take > b->left)
+				take = b->left;
+			if (d->hs_keep &&
+			    !hs_grow(c, d, d->hs_have + (uint32_t)take))
+				hs_refuse(c, d);
+			if (d->hs_keep)
+				(void)cur_bytes(b, take,
+						d->hs_buf + d->hs_have);
+			else
+				(void)cur_skip(b, take);
+			d->hs_have += (uint32_t)take;
+		}
+		if (d->hs_have == d->hs_len)
+			hs_finish(c, dir, ts_us);
+	}
+}
+
+/* Plaintext alert bytes: two per alert, several per record, and an alert
+ * split over two records is joined (RFC 5246 6.2.1 allows it). */
+static void
+alert_bytes(struct tls_conn *c, int dir, struct cur *b, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+
+	while (b->left > 0) {
+		(void)cur_u8(b, &d->al[d->al_len++]);
+		if (d->al_len == 2) {
+			tls_msg_alert(&c->facts, dir, d->al[0], d->al[1],
+				      d->rlen, ts_us);
+			d->al_len = 0;
+		}
+	}
+}
+
+/* RFC 8446 D.4: the ChangeCipherSpec that changes no keys.  With TLS 1.3
+ * negotiated (ServerHello or HRR) every CCS is one.  Before any
+ * ServerHello, a client cannot be sending a TLS <= 1.2 CCS (it needs the
+ * server's parameters first), so a CCS from the client side while the
+ * server has sent nothing is the one sent right after a ClientHello. */
+static bool
+ccs_is_compat(const struct tls_conn *c, int dir)
+{
+	const struct tls_facts *f = &c->facts;
+
+	if (tls_msg_version_is_13(f->version))
+		return true;
+	return !f->sh_seen && !f->hrr_seen && dir != f->server_dir &&
+	       f->dir[1 - dir].bytes == 0;
+}
+
+/* The current record has all its bytes. */
+static void
+rec_done(struct tls_conn *c, int dir, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	bool compat;
+
+	switch (d->rclass) {
+	case RC_OPAQUE:
+		tls_msg_record(&c->facts, dir, d->rtype, d->rlen, ts_us);
+		break;
+	case RC_CCS:
+		if (d->rlen == 0)
+			break;
+		/* RFC 5246 7.1: one byte, of value 1. */
+		if (d->rlen != 1 || d->ccs_bad)
+			tls_facts_anomaly(&c->facts, TLS_ANOM_MALFORMED_CCS);
+		compat = ccs_is_compat(c, dir);
+		tls_msg_ccs(&c->facts, dir, compat, d->rlen, ts_us);
+		if (!compat) {
+			d->ccs_enc = true;
+			/* RFC 8446 5.1: a message must not span a key
+			 * change; its rest would be encrypted anyway. */
+			if (d->hsh_len > 0) {
+				tls_facts_anomaly(&c->facts,
+						  TLS_ANOM_HS_CUT_BY_CCS);
+				hs_reset(c, d);
+			}
+		}
+		break;
+	case RC_ALERT:
+	case RC_HS:
+		break;
+	}
+	d->hdr_len = 0;
+}
+
+/* The 5-byte record header is complete (RFC 8446 5.1). */
+static void
+rec_header(struct tls_conn *c, int dir, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	struct tls_dir_facts *df = &c->facts.dir[dir];
+	struct cur h = cur_make(d->hdr, sizeof(d->hdr));
+	uint16_t version, len;
+	uint8_t type;
+	bool unreadable;
+
+	(void)cur_u8(&h, &type);
+	(void)cur_u16(&h, &version);
+	(void)cur_u16(&h, &len);
+	if (df->records == 0)
+		df->first_record_version = version;
+	df->records++;
+	if (type < CT_CHANGE_CIPHER_SPEC || type > CT_HEARTBEAT) {
+		dir_stop(c, dir, TLS_STOP_RECORD_BAD_TYPE, ts_us);
+		return;
+	}
+	if ((version >> 8) != 3) {
+		dir_stop(c, dir, TLS_STOP_RECORD_BAD_VERSION, ts_us);
+		return;
+	}
+	if (len > TLS_RECORD_MAX) {
+		dir_stop(c, dir, TLS_STOP_RECORD_TOO_LONG, ts_us);
+		return;
+	}
+	d->rtype = type;
+	d->rlen = len;
+	d->rleft = len;
+	d->ccs_bad = false;
+
+	/* TLS 1.3 records are encrypted as content type 23 (RFC 8446 5.2),
+	 * so with 1.3 negotiated only type 23 is unreadable; before 1.3,
+	 * everything after this direction's CCS is. */
+	unreadable = d->ccs_enc && !c->facts.tls13;
+	switch (type) {
+	case CT_CHANGE_CIPHER_SPEC:
+		d->rclass = RC_CCS;
+		break;
+	case CT_ALERT:
+		d->rclass = unreadable ? RC_OPAQUE : RC_ALERT;
+		break;
+	case CT_HANDSHAKE:
+		d->rclass = unreadable ? RC_OPAQUE : RC_HS;
+		break;
+	default:
+		d->rclass = RC_OPAQUE;
+		break;
+	}
+	if (d->hsh_len > 0 && d->rclass != RC_HS && type != CT_HEARTBEAT)
+		tls_facts_anomaly(&c->facts, TLS_ANOM_HS_INTERLEAVED);
+	if (d->al_len > 0 && d->rclass != RC_ALERT) {
+		tls_facts_anomaly(&c->facts, TLS_ANOM_MALFORMED_ALERT);
+		d->al_len = 0;
+	}
+	/* RFC 5246 6.2.1: no empty handshake, alert or CCS fragments. */
+	if (len == 0 && type != CT_APPLICATION_DATA)
+		tls_facts_anomaly(&c->facts, TLS_ANOM_RECORD_EMPTY);
+	if (len == 0)
+		rec_done(c, dir, ts_us);
+}
+
+static void
+rec_body(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	struct cur b;
+	size_t take = d->rleft;
+	uint8_t v;
+
+	if (take > in->left)
+		take = in->left;
+	(void)cur_sub(in, take, &b);
+	d->rleft = (uint16_t)(d->rleft - take);
+	switch (d->rclass) {
+	case RC_OPAQUE:
+		break;
+	case RC_CCS:
+		while (b.left > 0 && cur_u8(&b, &v))
+			if (v != 1)
+				d->ccs_bad = true;
+		break;
+	case RC_ALERT:
+		alert_bytes(c, dir, &b, ts_us);
+		break;
+	case RC_HS:
+		hs_bytes(c, dir, &b, ts_us);
+		break;
+	}
+	if (d->rleft == 0 && d->mode == RM_RECORDS)
+		rec_done(c, dir, ts_us);
+}
+
+static void
+records_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	size_t take;
+
+	if (d->hdr_len < sizeof(d->hdr)) {
+		take = sizeof(d->hdr) - d->hdr_len;
+		if (take > in->left)
+			take = in->left;
+		(void)cur_bytes(in, take, d->hdr + d->hdr_len);
+		d->hdr_len = (uint8_t)(d->hdr_len + take);
+		if (d->hdr_len == sizeof(d->hdr))
+			rec_header(c, dir, ts_us);
+		return;
+	}
+	rec_body(c, dir, in, ts_us);
+}
+
+/* RFC 5246 E.2: a 2-byte header with the high bit set, then the
+ * CLIENT-HELLO (at most 0x7fff bytes, under any hs_msg_max). */
+static void
+sslv2_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	size_t take;
+
+	if (d->hdr_len < 2) {
+		take = 2 - d->hdr_len;
+		if (take > in->left)
+			take = in->left;
+		(void)cur_bytes(in, take, d->hdr + d->hdr_len);
+		d->hdr_len = (uint8_t)(d->hdr_len + take);
+		if (d->hdr_len < 2)
+			return;
+		d->hs_len = (uint32_t)(d->hdr[0] & 0x7f) << 8 | d->hdr[1];
+		d->hs_have = 0;
+		d->hs_keep = d->hs_len > 0;
+		d->hs_skipped = false;
+	} else {
+		take = d->hs_len - d->hs_have;
+		if (take > in->left)
+			take = in->left;
+		if (d->hs_keep && !hs_grow(c, d, d->hs_have + (uint32_t)take))
+			hs_refuse(c, d);
+		if (d->hs_keep)
+			(void)cur_bytes(in, take, d->hs_buf + d->hs_have);
+		else
+			(void)cur_skip(in, take);
+		d->hs_have += (uint32_t)take;
+	}
+	if (d->hs_have == d->hs_len) {
+		tls_msg_sslv2(&c->facts, dir, d->hs_keep ? d->hs_buf : NULL,
+			      d->hs_len, ts_us);
+		hs_reset(c, d);
+		d->hdr_len = 0;
+		d->mode = RM_RECORDS;
+	}
+}
+
+static void run(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us);
+
+/* Hold the first bytes until tls_detect decides, then replay them in the
+ * mode it chose. */
+static void
+detect_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	enum tls_detect_kind kind;
+	struct cur pre;
+	size_t take = sizeof(d->pre) - d->pre_len;
+
+	if (take > in->left)
+		take = in->left;
+	(void)cur_bytes(in, take, d->pre + d->pre_len);
+	d->pre_len = (uint8_t)(d->pre_len + take);
+	if (tls_detect(d->pre, d->pre_len, &kind) > 0) {
+		if (d->pre_len < sizeof(d->pre))
+			return;
+		kind =
+		    TLS_DETECT_UNKNOWN; /* cannot happen: see TLS_DETECT_MAX */
+	}
+	c->facts.dir[dir].detect = (uint8_t)kind;
+	if (kind == TLS_DETECT_TLS) {
+		d->mode = RM_RECORDS;
+	} else if (kind == TLS_DETECT_SSLV2_HELLO) {
+		d->mode = RM_SSLV2;
+	} else {
+		dir_stop(c, dir, TLS_STOP_NOT_TLS, ts_us);
+		return;
+	}
+	pre = cur_make(d->pre, d->pre_len);
+	run(c, dir, &pre, ts_us);
+	d->pre_len = 0;
+}
+
+static void
+run(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+
+	while (in->left > 0) {
+		switch (d->mode) {
+		case RM_DETECT:
+			detect_step(c, dir, in, ts_us);
+			break;
+		case RM_SSLV2:
+			sslv2_step(c, dir, in, ts_us);
+			break;
+		case RM_RECORDS:
+			records_step(c, dir, in, ts_us);
+			break;
+		default:
+			return;
+		}
+	}
+}
+
+static uint32_t
+max32(uint32_t a, uint32_t b)
+{
+	return a > b ? a : b;
+}
+
+/* What the consumer is told after each call; also sets dir[d].need. */
+static int
+dir_status(struct tls_conn *c, int dir)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	struct tls_dir_facts *df = &c->facts.dir[dir];
+	uint32_t need = 0;
+
+	switch (d->mode) {
+	case RM_STOPPED:
+		df->need = 0;
+		if (df->stop == TLS_STOP_NOT_TLS)
+			return TLS_E_NOT_TLS;
+		if (df->stop == TLS_STOP_GAP)
+			return TLS_E_GAP;
+		return TLS_E_VIOLATION;
+	case RM_DETECT:
+		need = d->pre_len > 0 ? 1 : 0;
+		break;
+	case RM_SSLV2:
+		need =
+		    d->hdr_len < 2 ? 2u - d->hdr_len : d->hs_len - d->hs_have;
+		break;
+	case RM_RECORDS:
+		if (d->hdr_len > 0 && d->hdr_len < sizeof(d->hdr))
+			need = (uint32_t)(sizeof(d->hdr) - d->hdr_len);
+		else if (d->hdr_len == sizeof(d->hdr))
+			need = d->rleft;
+		if (d->hsh_len > 0 && d->hsh_len < sizeof(d->hsh))
+			need = max32(need,
+				     (uint32_t)(sizeof(d->hsh) - d->hsh_len));
+		else if (d->hsh_len == sizeof(d->hsh))
+			need = max32(need, d->hs_len - d->hs_have);
+		if (d->al_len > 0)
+			need = max32(need, 2u - d->al_len);
+		break;
+	}
+	df->need = need;
+	return need > INT32_MAX ? INT32_MAX : (int)need;
+}
+
+int
+tls_conn_feed(struct tls_conn *c, int dir, const uint8_t *p, size_t n,
+	      uint64_t ts_us)
+{
+	struct tls_dir_facts *df;
+	struct cur in;
+
+	if (dir != TLS_DIR_C2S && dir != TLS_DIR_S2C)
+		return TLS_E_ARG;
+	if (n > 0 && p == NULL)
+		return TLS_E_ARG;
+	df = &c->facts.dir[dir];
+	if (n > 0) {
+		if (df->bytes == 0)
+			df->first_ts = ts_us;
+		df->last_ts = ts_us;
+		df->bytes += n;
+	}
+	in = cur_make(p, n);
+	run(c, dir, &in, ts_us);
+	df->bytes_ignored += in.left; /* what came after a stop */
+	return dir_status(c, dir);
+}
+
+int
+tls_conn_gap(struct tls_conn *c, int dir, uint64_t len, uint64_t ts_us)
+{
+	struct tls_rdir *d;
+	struct tls_dir_facts *df;
+
+	if (dir != TLS_DIR_C2S && dir != TLS_DIR_S2C)
+		return TLS_E_ARG;
+	d = &c->rd[dir];
+	df = &c->facts.dir[dir];
+	if (len == 0)
+		return dir_status(c, dir);
+	if (d->mode == RM_STOPPED) {
+		if (df->gaps < UINT32_MAX)
+			df->gaps++;
+		df->gap_bytes += len;
+		return dir_status(c, dir);
+	}
+	/* Inside a record that is not parsed, the lost bytes are only
+	 * bytes of it: framing survives if the gap ends within it. */
+	if (d->mode == RM_RECORDS && d->hdr_len == sizeof(d->hdr) &&
+	    d->rclass == RC_OPAQUE && len <= d->rleft) {
+		d->rleft = (uint16_t)(d->rleft - len);
+		tls_msg_gap(&c->facts, dir, len, false, ts_us);
+		if (d->rleft == 0)
+			rec_done(c, dir, ts_us);
+		return dir_status(c, dir);
+	}
+	d->mode = RM_STOPPED;
+	hs_reset(c, d);
+	d->hdr_len = 0;
+	d->al_len = 0;
+	d->pre_len = 0;
+	tls_msg_gap(&c->facts, dir, len, true, ts_us);
+	return dir_status(c, dir);
+}
+
+void
+tls_conn_swap(struct tls_conn *c)
+{
+	struct tls_rdir t = c->rd[0];
+
+	c->rd[0] = c->rd[1];
+	c->rd[1] = t;
+	tls_facts_swap(&c->facts);
+}
+
+void
+tls_conn_free(struct tls_conn *c)
+{
+	hs_reset(c, &c->rd[0]);
+	hs_reset(c, &c->rd[1]);
+	tls_facts_free(&c->facts, c->mb);
+}
