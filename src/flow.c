@@ -273,6 +273,19 @@ flow_sink_gap(void *ctx, uint64_t len, uint64_t ts_us)
 		sc->ft->ops->gap(sc->ft->ctx, sc->f, sc->dir, len, ts_us);
 }
 
+/* A sink that hands direction `dir` of `f` to the consumer. */
+static void
+flow_sink_init(struct reasm_sink *sink, struct flow_sinkctx *sc,
+    struct flow_table *ft, struct flow *f, int dir)
+{
+	sc->ft = ft;
+	sc->f = f;
+	sc->dir = dir;
+	sink->data = flow_sink_data;
+	sink->gap = flow_sink_gap;
+	sink->ctx = sc;
+}
+
 static void
 flow_apply_swap(struct flow *f)
 {
@@ -329,12 +342,7 @@ flow_end(struct flow_table *ft, struct flow *f, enum flow_end why, bool unhash)
 	for (dir = 0; dir < 2; dir++) {
 		if (f->dir[dir].rs.done)
 			continue;
-		sc.ft = ft;
-		sc.f = f;
-		sc.dir = dir;
-		sink.data = flow_sink_data;
-		sink.gap = flow_sink_gap;
-		sink.ctx = &sc;
+		flow_sink_init(&sink, &sc, ft, f, dir);
 		reasm_flush(&f->dir[dir].rs, f->last_ts, &sink);
 	}
 	/* A swap asked for while flushing is applied before the last word,
@@ -607,12 +615,7 @@ flow_dispatch(struct flow_table *ft, struct flow *f, int dir,
 		if (wire > 0 || (fl & TH_FIN)) {
 			if (wire > 0 && f->state == FLOW_OPENING)
 				flow_set_state(ft, f, FLOW_ACTIVE);
-			sc.ft = ft;
-			sc.f = f;
-			sc.dir = dir;
-			sink.data = flow_sink_data;
-			sink.gap = flow_sink_gap;
-			sink.ctx = &sc;
+			flow_sink_init(&sink, &sc, ft, f, dir);
 			/* The SYN takes one sequence number (RFC 9293 3.4):
 			 * data on a SYN (TCP Fast Open) starts after it. */
 			reasm_segment(&d->rs, p->seq + ((fl & TH_SYN) ? 1 : 0),
