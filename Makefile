@@ -61,10 +61,10 @@ tlsdiag: $(LIB_OBJS) $(OBJ)/main.o
 tlsdiag-asan: $(ALIB_OBJS) $(AOBJ)/main.o
 	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/tests/%: tests/%.c tests/testutil.h $(LIB_OBJS) $(HDRS) | build/tests
+build/tests/%: tests/%.c tests/testutil.h $(wildcard tests/fixtures/*.h) $(LIB_OBJS) $(HDRS) | build/tests
 	$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
-build/tests-asan/%: tests/%.c tests/testutil.h $(ALIB_OBJS) $(HDRS) | build/tests-asan
+build/tests-asan/%: tests/%.c tests/testutil.h $(wildcard tests/fixtures/*.h) $(ALIB_OBJS) $(HDRS) | build/tests-asan
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(ALIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
 # The whole suite: unit tests (Check, one suite per module), then the
