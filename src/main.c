@@ -15,9 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "tlsdiag/capture.h"
 #include "tlsdiag/caps.h"
+#include "tlsdiag/conn.h"
 #include "tlsdiag/out_flows.h"
+#include "tlsdiag/out_json.h"
+#include "tlsdiag/out_text.h"
 #include "tlsdiag/sensor.h"
 
 #define TLSDIAG_VERSION "0.1.0"
@@ -30,12 +35,30 @@
 
 static struct capture *g_cap; /* for the signal handler only */
 
+/* Where each decided connection goes: the text report and/or JSON lines. */
+struct outputs {
+	struct out_text text;
+	bool text_on;
+	FILE *json;	/* NULL: no JSON */
+};
+
+static void
+emit(void *ctx, const struct conn_result *r)
+{
+	struct outputs *o = ctx;
+
+	if (o->json != NULL)
+		out_json_write(o->json, r);
+	if (o->text_on)
+		out_text_write(&o->text, r);
+}
+
 static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: tlsdiag [-Dnp] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
-	    "               [-B KIB] [--flows] [expression]\n"
+	    "usage: tlsdiag [-Dnpv] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
+	    "               [-B KIB] [--json FILE|-] [--flows] [expression]\n"
 	    "\n"
 	    "Passive TLS handshake failure analyzer.\n"
 	    "\n"
@@ -48,6 +71,9 @@ usage(FILE *out)
 	    "  -c COUNT       stop after COUNT packets\n"
 	    "  -D             list the interfaces that can be captured on\n"
 	    "  -n             accepted for tcpdump habits: tlsdiag never resolves names\n"
+	    "  -v             also report established handshakes in the text output\n"
+	    "  --json FILE    write one JSON object per TLS connection to FILE\n"
+	    "                 ('-' is standard output, and then no text report)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
 	    "  --max-flows N  connections tracked at once (default %d)\n"
 	    "  -h, --help     this help\n"
@@ -117,7 +143,7 @@ join_filter(char **argv, int argc, char *buf, size_t size)
 	return buf;
 }
 
-enum { OPT_FLOWS = 256, OPT_VERSION, OPT_MAX_FLOWS };
+enum { OPT_FLOWS = 256, OPT_VERSION, OPT_MAX_FLOWS, OPT_JSON };
 
 int
 main(int argc, char **argv)
@@ -127,6 +153,7 @@ main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+	    {"json", required_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -138,8 +165,11 @@ main(int argc, char **argv)
 	struct sensor *sn;
 	struct cap_stats cs;
 	struct sigaction sa;
+	struct outputs outs;
+	struct conn_ctx cc;
+	const char *json_path = NULL;
 	uint64_t count = 0;
-	bool flows = false, list = false;
+	bool flows = false, list = false, verbose = false;
 	int ch, rc, status = 0;
 
 	memset(&co, 0, sizeof(co));
@@ -149,7 +179,7 @@ main(int argc, char **argv)
 	co.files = files;
 	flow_config_default(&fc);
 
-	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:", longopts,
+	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:v", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'B':
@@ -184,8 +214,14 @@ main(int argc, char **argv)
 			if (co.snaplen == 0)
 				co.snaplen = CAP_SNAPLEN_DEFAULT;
 			break;
+		case 'v':
+			verbose = true;
+			break;
 		case OPT_FLOWS:
 			flows = true;
+			break;
+		case OPT_JSON:
+			json_path = optarg;
 			break;
 		case OPT_MAX_FLOWS:
 			fc.max_flows = (uint32_t)parse_num("--max-flows", optarg,
@@ -220,12 +256,39 @@ main(int argc, char **argv)
 	if (flows)
 		fc.timeout[FLOW_ACTIVE] = fc.timeout[FLOW_DECIDED];
 
+	if (flows && json_path != NULL)
+		die(2, "%s", "--flows and --json cannot be used together");
+
 	if ((cap = cap_open(&co, errbuf)) == NULL)
 		die(1, "%s", errbuf);
-	sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT,
-	    flows ? &out_flows_ops : NULL, stdout);
+
+	memset(&outs, 0, sizeof(outs));
+	if (json_path != NULL) {
+		if (strcmp(json_path, "-") == 0) {
+			outs.json = stdout;
+		} else if ((outs.json = fopen(json_path, "a")) == NULL) {
+			fprintf(stderr, "tlsdiag: %s: %s\n", json_path,
+			    strerror(errno));
+			exit(1);
+		}
+	}
+	outs.text_on = outs.json != stdout;
+	outs.text.out = stdout;
+	outs.text.verbose = verbose;
+	outs.text.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+
+	memset(&cc, 0, sizeof(cc));
+	if (flows)
+		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &out_flows_ops,
+		    stdout);
+	else
+		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &conn_ops, &cc);
 	if (sn == NULL)
 		die(1, "%s", "out of memory");
+	cc.ft = sensor_flows(sn);
+	cc.emit = emit;
+	cc.out_ctx = &outs;
+	cc.mem = sensor_budget(sn);
 
 	g_cap = cap;
 	memset(&sa, 0, sizeof(sa));
@@ -243,6 +306,18 @@ main(int argc, char **argv)
 	}
 	cap_stats(cap, &cs);
 	sensor_print_stats(sn, stderr, "tlsdiag: ");
+	if (!flows) {
+		int k;
+
+		fprintf(stderr, "tlsdiag: TLS connections:");
+		for (k = 0; k < CONN_NRESULTS; k++)
+			fprintf(stderr, "%s %" PRIu64 " %s", k ? "," : "",
+			    cc.results[k], conn_result_name((enum conn_result_kind)k));
+		if (cc.nomem != 0)
+			fprintf(stderr, ", %" PRIu64 " not followed (memory)",
+			    cc.nomem);
+		fputc('\n', stderr);
+	}
 	if (cs.truncated != 0)
 		fprintf(stderr, "tlsdiag: %" PRIu64
 		    " packets cut by the snaplen\n", cs.truncated);
@@ -254,5 +329,9 @@ main(int argc, char **argv)
 	g_cap = NULL;
 	sensor_free(sn);
 	cap_close(cap);
+	if (outs.json != NULL && outs.json != stdout && fclose(outs.json) != 0) {
+		fprintf(stderr, "tlsdiag: %s: %s\n", json_path, strerror(errno));
+		status = 1;
+	}
 	return status;
 }

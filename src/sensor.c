@@ -85,6 +85,12 @@ sensor_mem(const struct sensor *s)
 	return &s->mem;
 }
 
+struct membudget *
+sensor_budget(struct sensor *s)
+{
+	return &s->mem;
+}
+
 struct flow_table *
 sensor_flows(struct sensor *s)
 {

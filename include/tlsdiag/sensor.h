@@ -44,6 +44,8 @@ void sensor_free(struct sensor *s);
 const struct sensor_stats *sensor_stats(const struct sensor *s);
 const struct flow_stats *sensor_flow_stats(const struct sensor *s);
 const struct membudget *sensor_mem(const struct sensor *s);
+/* The budget, for a consumer that charges its own per-flow state to it. */
+struct membudget *sensor_budget(struct sensor *s);
 struct flow_table *sensor_flows(struct sensor *s);
 
 /* The skip and flow counters in a few lines, each starting with `prefix`,

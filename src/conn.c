@@ -1,0 +1,526 @@
+/* conn.c -- the outcome of each TLS connection, from the TLS facts and TCP.
+ *
+ * Implements the outcome rules of conn.h over RFC 8446 (TLS 1.3 record
+ * sizes: 5.2, alerts 6, Finished 4.4.4) and RFC 5246 (ChangeCipherSpec
+ * 7.1, alerts 7.2, Finished 7.4.9).
+ *
+ * It never reads packet bytes (tls_record does), never formats output and
+ * never keeps memory for a flow after handing over its result.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsdiag/conn.h"
+#include "tlsdiag/tls_names.h"
+
+/* What one flow costs while its handshake is undecided. */
+struct conn {
+	struct tls_conn tc;
+
+	/* The sides were swapped during the current packet: the flow table
+	 * applies the swap once the packet is done, so until then its
+	 * direction indexes are the old ones (ours are already swapped). */
+	bool flip;
+
+	uint64_t ch_ts, sh_ts;
+	uint16_t seen_alerts; /* alerts[] entries looked at */
+	uint64_t seen_enc[2]; /* unreadable records looked at, by side */
+
+	/* TLS <= 1.2: an encrypted Finished or application data, by side. */
+	bool fin[2], app[2];
+
+	/* TLS 1.3, by record sizes. */
+	bool s_flight; /* the server's encrypted flight began */
+	bool c_first;  /* the client's first record after it */
+	uint16_t c_first_len;
+};
+
+static const char *const result_names[CONN_NRESULTS] = {
+    "established",
+    "failed",
+    "incomplete",
+    "not_tls",
+};
+
+static const char *const closer_names[CONN_NCLOSERS] = {
+    "none", "client_fin", "client_rst", "server_fin", "server_rst",
+};
+
+const char *
+conn_result_name(enum conn_result_kind k)
+{
+	if ((unsigned)k >= CONN_NRESULTS)
+		return "invalid";
+	return result_names[k];
+}
+
+const char *
+conn_closer_name(enum conn_closer c)
+{
+	if ((unsigned)c >= CONN_NCLOSERS)
+		return "invalid";
+	return closer_names[c];
+}
+
+bool
+conn_port_is_tls(uint16_t port)
+{
+	switch (port) {
+	case 443:  /* https */
+	case 465:  /* submissions, RFC 8314 */
+	case 636:  /* ldaps */
+	case 853:  /* DNS over TLS, RFC 7858 */
+	case 993:  /* imaps, RFC 8314 */
+	case 995:  /* pop3s, RFC 8314 */
+	case 8443: /* the usual alternative https port */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The flow table's index of our side `side`. */
+static int
+fidx(const struct conn *c, int side)
+{
+	return c->flip ? 1 - side : side;
+}
+
+/* AEAD tag length of a TLS 1.3 suite (RFC 8446 B.4): 8 for
+ * TLS_AES_128_CCM_8_SHA256, 16 for the others. */
+static unsigned
+tag_len(const struct tls_facts *fa)
+{
+	return fa->sh.cipher == 0x1305 ? 8 : 16;
+}
+
+/* An encrypted alert: 2 bytes of alert, the inner content type, the tag. */
+static unsigned
+alert_len(const struct tls_facts *fa)
+{
+	return 2 + 1 + tag_len(fa);
+}
+
+/* A Finished alone: verify_data of a SHA-256 or SHA-384 hash, its 4-byte
+ * handshake header, the inner content type and the tag. */
+static bool
+finished_len(const struct tls_facts *fa, unsigned len)
+{
+	unsigned t = tag_len(fa);
+
+	return len == 32 + 4 + 1 + t || len == 48 + 4 + 1 + t;
+}
+
+static void
+closer_of(const struct flow *f, struct conn_result *r)
+{
+	static const enum conn_closer kinds[2][2] = {
+	    {CONN_CLOSER_CLIENT_FIN, CONN_CLOSER_CLIENT_RST},
+	    {CONN_CLOSER_SERVER_FIN, CONN_CLOSER_SERVER_RST},
+	};
+	int d;
+
+	r->closer = CONN_CLOSER_NONE;
+	r->close_ts = 0;
+	for (d = 0; d < 2; d++) {
+		const struct flow_dir *fd = &f->dir[d];
+
+		/* An RST is what ends a connection, even after a FIN. */
+		if (fd->rst && (r->closer == CONN_CLOSER_NONE ||
+				fd->rst_ts < r->close_ts)) {
+			r->closer = kinds[d][1];
+			r->close_ts = fd->rst_ts;
+		}
+		if (fd->fin && (r->closer == CONN_CLOSER_NONE ||
+				fd->fin_ts < r->close_ts)) {
+			r->closer = kinds[d][0];
+			r->close_ts = fd->fin_ts;
+		}
+	}
+}
+
+/* Hand the result over and let the flow go: from now on the flow table
+ * only counts its packets, and this conn is gone (f->app is NULL). */
+static void
+conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
+	    enum conn_result_kind kind, const char *reason, int rdir,
+	    uint64_t ts, bool ending)
+{
+	struct conn_result r;
+	struct flow view;
+	const struct flow *fv = f;
+
+	if (emit) {
+		/* While a swap is pending the flow's sides are still the old
+		 * ones: the writers get a view with the sides right. */
+		if (c->flip) {
+			view = *f;
+			memcpy(view.addr[0], f->addr[1], 16);
+			memcpy(view.addr[1], f->addr[0], 16);
+			view.port[0] = f->port[1];
+			view.port[1] = f->port[0];
+			view.dir[0] = f->dir[1];
+			view.dir[1] = f->dir[0];
+			view.client_guessed = false;
+			fv = &view;
+		}
+		memset(&r, 0, sizeof(r));
+		r.flow = fv;
+		r.facts = &c->tc.facts;
+		r.result = kind;
+		r.reason = reason;
+		r.reason_dir = (int8_t)rdir;
+		r.client_bytes = c->tc.facts.dir[0].detect;
+		r.server_bytes = c->tc.facts.dir[1].detect;
+		r.first_ts = f->first_ts;
+		r.client_hello_ts = c->ch_ts;
+		r.server_hello_ts = c->sh_ts;
+		r.outcome_ts = ts;
+		if (kind == CONN_FAILED && reason != NULL &&
+		    strcmp(reason, "encrypted_alert") == 0 &&
+		    c->tc.facts.tls13) {
+			r.enc13_alert = true;
+			r.enc13_alert_dir = (uint8_t)rdir;
+			r.enc13_alert_len = (uint16_t)alert_len(&c->tc.facts);
+			r.enc13_alert_ts = ts;
+		}
+		closer_of(fv, &r);
+		cx->results[kind]++;
+		if (cx->emit != NULL)
+			cx->emit(cx->out_ctx, &r);
+	}
+	if (!ending && cx->ft != NULL)
+		flow_decided(cx->ft, f);
+	tls_conn_free(&c->tc);
+	free(c);
+	mem_release(cx->mem, sizeof(*c));
+	f->app = NULL;
+}
+
+/* The server's port, wherever the flow table has it now. */
+static uint16_t
+server_port(const struct conn *c, const struct flow *f)
+{
+	return f->port[fidx(c, FLOW_S2C)];
+}
+
+/* not_tls, or silence for a non-TLS flow on a port that is not TLS's.
+ * Returns true if the flow was finished. */
+static bool
+check_not_tls(struct conn_ctx *cx, struct flow *f, struct conn *c, uint64_t ts,
+	      bool ending)
+{
+	const struct tls_facts *fa = &c->tc.facts;
+	enum tls_detect_kind d0 = fa->dir[0].detect;
+	enum tls_detect_kind d1 = fa->dir[1].detect;
+	uint16_t port = server_port(c, f);
+	bool tls_port = conn_port_is_tls(port);
+	size_t i;
+
+	for (i = 0; i < cx->ntls_ports && !tls_port; i++)
+		tls_port = cx->tls_ports[i] == port;
+
+	if (d0 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d0)) {
+		/* A flow picked up mid-stream starts anywhere in the byte
+		 * stream: only a recognised protocol says "not TLS" there. */
+		bool sure = !f->client_guessed || d0 != TLS_DETECT_UNKNOWN;
+
+		conn_finish(cx, f, c, tls_port && sure, CONN_NOT_TLS,
+			    "client_not_tls", TLS_DIR_C2S, ts, ending);
+		return true;
+	}
+	if (d1 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d1)) {
+		if (fa->ch_seen) {
+			conn_finish(cx, f, c, true, CONN_NOT_TLS,
+				    "server_not_tls", TLS_DIR_S2C, ts, ending);
+			return true;
+		}
+		/* A server that speaks first (a banner) on a TLS port, and a
+		 * client that never sent a byte. */
+		if (ending && fa->dir[0].bytes == 0) {
+			bool sure =
+			    !f->client_guessed || d1 != TLS_DETECT_UNKNOWN;
+
+			conn_finish(cx, f, c, tls_port && sure, CONN_NOT_TLS,
+				    "server_not_tls", TLS_DIR_S2C, ts, ending);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Plaintext fatal alerts, and TLS <= 1.2 encrypted alerts before both
+ * Finished.  Returns true if the flow was finished. */
+static bool
+check_alerts(struct conn_ctx *cx, struct flow *f, struct conn *c)
+{
+	const struct tls_facts *fa = &c->tc.facts;
+
+	while (c->seen_alerts < fa->nalerts) {
+		const struct tls_alert *a = &fa->alerts[c->seen_alerts++];
+
+		if (a->encrypted) {
+			/* Only a TLS <= 1.2 alert record after CCS lands
+			 * here; both Finished would have decided already. */
+			conn_finish(cx, f, c, true, CONN_FAILED,
+				    "encrypted_alert", a->dir, a->ts_us, false);
+			return true;
+		}
+		if (a->level == TLS_ALERT_LEVEL_FATAL) {
+			conn_finish(cx, f, c, true, CONN_FAILED, "fatal_alert",
+				    a->dir, a->ts_us, false);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One unreadable record of side d.  Returns true if the flow was
+ * finished. */
+static bool
+enc_record(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
+	   uint8_t type, uint16_t len, uint64_t ts)
+{
+	const struct tls_facts *fa = &c->tc.facts;
+
+	/* Before a ServerHello an encrypted record is 0-RTT early data
+	 * (or noise): it says nothing about the handshake. */
+	if (!fa->sh_seen)
+		return false;
+	if (!fa->tls13) {
+		if (type == 22)
+			c->fin[d] = true;
+		else if (type == 23)
+			c->app[d] = true;
+		if ((c->fin[0] || c->app[0]) && (c->fin[1] || c->app[1])) {
+			conn_finish(cx, f, c, true, CONN_ESTABLISHED, NULL, -1,
+				    ts, false);
+			return true;
+		}
+		return false;
+	}
+	if (type != 23)
+		return false;
+	if (d == TLS_DIR_S2C) {
+		if (!c->c_first) {
+			c->s_flight = true;
+			return false;
+		}
+		/* The server's first record after the client's answer:
+		 * an alert means it rejected the client (for instance
+		 * certificate_required), anything else is a ticket or
+		 * data. */
+		if (len == alert_len(fa))
+			conn_finish(cx, f, c, true, CONN_FAILED,
+				    "encrypted_alert", TLS_DIR_S2C, ts, false);
+		else
+			conn_finish(cx, f, c, true, CONN_ESTABLISHED, NULL, -1,
+				    ts, false);
+		return true;
+	}
+	if (!c->s_flight)
+		return false;
+	if (!c->c_first) {
+		c->c_first = true;
+		c->c_first_len = len;
+		if (len == alert_len(fa)) {
+			/* The client rejected the server's flight. */
+			conn_finish(cx, f, c, true, CONN_FAILED,
+				    "encrypted_alert", TLS_DIR_C2S, ts, false);
+			return true;
+		}
+		return false;
+	}
+	/* A second client record after a Finished: the client is done
+	 * and sends data (or close_notify).  After a larger first record
+	 * (a client certificate) the Finished is still to come, and only
+	 * the server's answer tells. */
+	if (finished_len(fa, c->c_first_len)) {
+		conn_finish(cx, f, c, true, CONN_ESTABLISHED, NULL, -1, ts,
+			    false);
+		return true;
+	}
+	return false;
+}
+
+/* Look at what the last feed of side d added.  Returns true if the flow
+ * was finished. */
+static bool
+conn_eval(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
+	  uint64_t ts)
+{
+	struct tls_facts *fa = &c->tc.facts;
+
+	if (fa->ch_seen && c->ch_ts == 0)
+		c->ch_ts = ts;
+	if (fa->sh_seen && c->sh_ts == 0)
+		c->sh_ts = ts;
+
+	/* Picked up mid-stream, or the guess of sides was wrong. */
+	if (fa->client_dir == TLS_DIR_S2C) {
+		uint64_t e = c->seen_enc[0];
+		bool b;
+
+		tls_conn_swap(&c->tc);
+		if (cx->ft != NULL)
+			flow_swap_sides(cx->ft, f);
+		c->flip = !c->flip;
+		c->seen_enc[0] = c->seen_enc[1];
+		c->seen_enc[1] = e;
+		b = c->fin[0], c->fin[0] = c->fin[1], c->fin[1] = b;
+		b = c->app[0], c->app[0] = c->app[1], c->app[1] = b;
+		d = 1 - d;
+	}
+
+	if (check_not_tls(cx, f, c, ts, false))
+		return true;
+
+	/* XXX: records past TLS_ENC_RECORDS_MAX have no length kept; they
+	 * are taken as data, never as an alert. */
+	while (c->seen_enc[d] < fa->dir[d].enc_total) {
+		uint64_t i = c->seen_enc[d]++;
+		uint8_t type = 23;
+		uint16_t len = 0;
+		uint64_t rts = ts;
+
+		if (i < fa->dir[d].nenc) {
+			type = fa->dir[d].enc[i].type;
+			len = fa->dir[d].enc[i].len;
+			rts = fa->dir[d].enc[i].ts_us;
+		}
+		if (enc_record(cx, f, c, d, type, len, rts))
+			return true;
+	}
+	return check_alerts(cx, f, c);
+}
+
+static void
+conn_start(void *ctx, struct flow *f)
+{
+	struct conn_ctx *cx = ctx;
+	struct conn *c;
+
+	f->app = NULL;
+	if (!mem_reserve(cx->mem, sizeof(*c))) {
+		cx->nomem++;
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		mem_release(cx->mem, sizeof(*c));
+		cx->nomem++;
+		return;
+	}
+	tls_conn_init(&c->tc, cx->lim.hs_msg_max != 0 ? &cx->lim : NULL,
+		      cx->mem);
+	f->app = c;
+}
+
+static void
+conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
+	  uint64_t ts_us)
+{
+	struct conn_ctx *cx = ctx;
+	struct conn *c = f->app;
+	int d, st;
+
+	if (c == NULL)
+		return;
+	d = fidx(c, dir);
+	st = tls_conn_feed(&c->tc, d, p, len, ts_us);
+	if (st < 0)
+		flow_dir_done(f, dir);
+	(void)conn_eval(cx, f, c, d, ts_us);
+}
+
+static void
+conn_gap(void *ctx, struct flow *f, int dir, uint64_t len, uint64_t ts_us)
+{
+	struct conn_ctx *cx = ctx;
+	struct conn *c = f->app;
+	int d;
+
+	if (c == NULL)
+		return;
+	d = fidx(c, dir);
+	if (tls_conn_gap(&c->tc, d, len, ts_us) < 0)
+		flow_dir_done(f, dir);
+	(void)conn_eval(cx, f, c, d, ts_us);
+}
+
+/* TLS 1.3: the client answered the server's flight with something that is
+ * not an alert, and nothing bad came since: the handshake went through. */
+static bool
+tls13_client_done(const struct conn *c)
+{
+	return c->tc.facts.tls13 && c->c_first &&
+	       c->c_first_len != alert_len(&c->tc.facts);
+}
+
+static void
+conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
+{
+	struct conn_ctx *cx = ctx;
+	struct conn *c = f->app;
+	int s;
+
+	(void)dir;
+	if (c == NULL)
+		return;
+	if (c->tc.facts.ch_seen) {
+		/* An RST after the ClientHello, before the outcome. */
+		for (s = 0; s < 2; s++) {
+			if (f->dir[fidx(c, s)].rst) {
+				conn_finish(cx, f, c, true, CONN_FAILED,
+					    "reset_after_client_hello", s,
+					    p->ts_us, false);
+				return;
+			}
+		}
+		for (s = 0; s < 2; s++) {
+			if (!f->dir[fidx(c, s)].fin)
+				continue;
+			if (tls13_client_done(c))
+				conn_finish(cx, f, c, true, CONN_ESTABLISHED,
+					    NULL, -1, p->ts_us, false);
+			else
+				conn_finish(cx, f, c, true, CONN_FAILED,
+					    "closed_after_client_hello", s,
+					    p->ts_us, false);
+			return;
+		}
+	}
+	/* The flow table applies a pending swap once this call returns. */
+	c->flip = false;
+}
+
+static void
+conn_end(void *ctx, struct flow *f, enum flow_end why)
+{
+	struct conn_ctx *cx = ctx;
+	struct conn *c = f->app;
+
+	if (c == NULL)
+		return;
+	/* The flow table applied any pending swap before this call. */
+	c->flip = false;
+	if (check_not_tls(cx, f, c, f->last_ts, true))
+		return;
+	if (!c->tc.facts.ch_seen)
+		conn_finish(cx, f, c, false, CONN_INCOMPLETE, NULL, -1,
+			    f->last_ts, true);
+	else if (tls13_client_done(c))
+		conn_finish(cx, f, c, true, CONN_ESTABLISHED, NULL, -1,
+			    f->last_ts, true);
+	else
+		conn_finish(cx, f, c, true, CONN_INCOMPLETE, flow_end_name(why),
+			    -1, f->last_ts, true);
+}
+
+const struct flow_ops conn_ops = {
+    .start = conn_start,
+    .data = conn_data,
+    .gap = conn_gap,
+    .packet = conn_packet,
+    .end = conn_end,
+};

@@ -1,0 +1,420 @@
+/* out_json.c -- one JSON object per TLS connection, one per line.
+ *
+ * Implements RFC 8259 (JSON; strings in 7) over RFC 3629 (UTF-8) for the
+ * escaping, and JSON Lines framing.
+ *
+ * It never prints an attacker-chosen byte except through out_json_string(),
+ * never decides anything, and keeps no state between calls.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tlsdiag/cur.h"
+#include "tlsdiag/fmt.h"
+#include "tlsdiag/ja.h"
+#include "tlsdiag/out_json.h"
+#include "tlsdiag/tls_names.h"
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes available), or 0
+ * if the bytes there are not one: RFC 3629 4, which excludes overlong
+ * forms, surrogates (U+D800..U+DFFF) and code points over U+10FFFF. */
+static size_t
+utf8_seq(const uint8_t *p, size_t n)
+{
+	uint8_t b = p[0], lo = 0x80, hi = 0xBF;
+	size_t len, i;
+
+	if (b >= 0xC2 && b <= 0xDF)
+		len = 2;
+	else if (b >= 0xE0 && b <= 0xEF)
+		len = 3;
+	else if (b >= 0xF0 && b <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	/* The second byte's range is narrower after E0, ED, F0 and F4. */
+	if (b == 0xE0)
+		lo = 0xA0;
+	else if (b == 0xED)
+		hi = 0x9F;
+	else if (b == 0xF0)
+		lo = 0x90;
+	else if (b == 0xF4)
+		hi = 0x8F;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+void
+out_json_string(FILE *out, const uint8_t *p, size_t n)
+{
+	size_t i = 0, k;
+
+	fputc('"', out);
+	while (i < n) {
+		uint8_t b = p[i];
+
+		if (b == '"' || b == '\\') {
+			fputc('\\', out);
+			fputc(b, out);
+			i++;
+		} else if (b < 0x20 || b == 0x7F) {
+			/* Control characters must be escaped (RFC 8259 7);
+			 * DEL may not be, but a terminal reading the log
+			 * should not see it raw either. */
+			fprintf(out, "\\u%04x", (unsigned)b);
+			i++;
+		} else if (b < 0x80) {
+			fputc(b, out);
+			i++;
+		} else if ((k = utf8_seq(p + i, n - i)) != 0) {
+			fwrite(p + i, 1, k, out);
+			i += k;
+		} else {
+			/* Not UTF-8: the byte's value as a code point, so
+			 * the output stays valid and nothing is lost. */
+			fprintf(out, "\\u%04x", (unsigned)b);
+			i++;
+		}
+	}
+	fputc('"', out);
+}
+
+/* A string we produced ourselves (names, numbers): no escaping needed, but
+ * it goes through the escaper anyway so that nothing can slip. */
+static void
+json_str(FILE *out, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	out_json_string(out, (const uint8_t *)s, strlen(s));
+}
+
+static void
+json_ts(FILE *out, uint64_t ts)
+{
+	char buf[FMT_TS_SIZE];
+
+	if (ts == 0) {
+		fputs("null", out);
+		return;
+	}
+	fmt_ts(buf, ts);
+	json_str(out, buf);
+}
+
+static void
+json_code(FILE *out, const char *name, uint16_t v)
+{
+	char hex[TLS_HEX_LEN];
+
+	json_str(out, tls_name_or_hex(name, v, hex));
+}
+
+static void
+json_endpoint(FILE *out, const struct flow *f, int side)
+{
+	char buf[FMT_ADDR_SIZE];
+
+	fmt_addr(buf, f->af, f->addr[side]);
+	fputs("{\"ip\": ", out);
+	json_str(out, buf);
+	fprintf(out, ", \"port\": %u}", (unsigned)f->port[side]);
+}
+
+static void
+json_versions(FILE *out, const struct tls_client_hello *ch)
+{
+	const char *sep = "";
+	unsigned i;
+
+	fputc('[', out);
+	if (ch->versions_present) {
+		for (i = 0; i < ch->nversions; i++) {
+			if (tls_is_grease(ch->versions[i]))
+				continue;
+			fputs(sep, out);
+			json_code(out, tls_version_name(ch->versions[i]),
+				  ch->versions[i]);
+			sep = ", ";
+		}
+	} else {
+		json_code(out, tls_version_name(ch->legacy_version),
+			  ch->legacy_version);
+	}
+	fputc(']', out);
+}
+
+static void
+json_ciphers(FILE *out, const struct tls_client_hello *ch)
+{
+	const char *sep = "";
+	unsigned i;
+
+	fputc('[', out);
+	for (i = 0; i < ch->nsuites; i++) {
+		if (tls_is_grease(ch->suites[i]))
+			continue;
+		fputs(sep, out);
+		json_code(out, tls_cipher_name(ch->suites[i]), ch->suites[i]);
+		sep = ", ";
+	}
+	fputc(']', out);
+}
+
+static void
+json_groups(FILE *out, const struct tls_client_hello *ch)
+{
+	const char *sep = "";
+	unsigned i;
+
+	fputc('[', out);
+	for (i = 0; i < ch->ngroups; i++) {
+		if (tls_is_grease(ch->groups[i]))
+			continue;
+		fputs(sep, out);
+		json_code(out, tls_group_name(ch->groups[i]), ch->groups[i]);
+		sep = ", ";
+	}
+	fputc(']', out);
+}
+
+/* The ProtocolNameList of RFC 7301 3.1: each name a 1-byte length and its
+ * bytes, attacker-chosen.  tls_msg kept whole entries only, but the bytes
+ * are read through a cursor all the same. */
+static void
+json_alpn(FILE *out, const struct tls_client_hello *ch)
+{
+	struct cur c = cur_make(ch->alpn, ch->alpn_len), name;
+	const char *sep = "";
+
+	fputc('[', out);
+	while (c.left > 0 && cur_vec8(&c, &name)) {
+		fputs(sep, out);
+		out_json_string(out, name.p, name.left);
+		sep = ", ";
+	}
+	fputc(']', out);
+}
+
+/* The first ALPN name, for JA4. */
+static void
+alpn_first(const struct tls_client_hello *ch, const uint8_t **p, size_t *n)
+{
+	struct cur c = cur_make(ch->alpn, ch->alpn_len), name;
+
+	*p = NULL;
+	*n = 0;
+	if (ch->alpn_len > 0 && cur_vec8(&c, &name)) {
+		*p = name.p;
+		*n = name.left;
+	}
+}
+
+static void
+json_fingerprints(FILE *out, const struct tls_client_hello *ch)
+{
+	struct ja_client jc;
+	struct ja3 j3;
+	char j4[JA4_LEN];
+
+	memset(&jc, 0, sizeof(jc));
+	jc.version = ch->legacy_version;
+	jc.ciphers = ch->suites;
+	jc.nciphers = ch->nsuites;
+	jc.exts = ch->ext;
+	jc.nexts = ch->next;
+	jc.groups = ch->groups;
+	jc.ngroups = ch->ngroups;
+	jc.pointfmts = ch->point_formats;
+	jc.npointfmts = ch->npoint_formats;
+	jc.sigalgs = ch->sigalgs;
+	jc.nsigalgs = ch->nsigalgs;
+	jc.supported_versions = ch->versions;
+	jc.nsv = ch->nversions;
+	alpn_first(ch, &jc.alpn_first, &jc.alpn_first_len);
+	jc.sni = ch->sni_present && ch->sni_len > 0;
+
+	fputs(", \"ja3\": ", out);
+	if (ja3_client(&jc, NULL, 0, &j3) == 0)
+		json_str(out, j3.md5);
+	else
+		fputs("null", out);
+	fputs(", \"ja4\": ", out);
+	if (ja4_client(&jc, j4) == 0)
+		json_str(out, j4);
+	else
+		fputs("null", out);
+}
+
+static void
+json_client_hello(FILE *out, const struct tls_facts *fa)
+{
+	const struct tls_client_hello *ch = &fa->ch;
+
+	if (!fa->ch_seen || ch->skipped) {
+		fputs("null", out);
+		return;
+	}
+	fputs("{\"versions\": ", out);
+	json_versions(out, ch);
+	fputs(", \"ciphers\": ", out);
+	json_ciphers(out, ch);
+	fputs(", \"sni\": ", out);
+	if (ch->sni_present && ch->sni_len > 0)
+		out_json_string(out, ch->sni, ch->sni_len);
+	else
+		fputs("null", out);
+	fputs(", \"alpn\": ", out);
+	json_alpn(out, ch);
+	fputs(", \"groups\": ", out);
+	json_groups(out, ch);
+	json_fingerprints(out, ch);
+	fputc('}', out);
+}
+
+static const char *
+side_name(unsigned d)
+{
+	return d == TLS_DIR_C2S ? "client" : "server";
+}
+
+static void
+json_alerts(FILE *out, const struct conn_result *r)
+{
+	const struct tls_facts *fa = r->facts;
+	const char *sep = "";
+	unsigned i;
+
+	fputc('[', out);
+	for (i = 0; i < fa->nalerts; i++) {
+		const struct tls_alert *a = &fa->alerts[i];
+
+		fputs(sep, out);
+		fputs("{\"from\": ", out);
+		json_str(out, side_name(a->dir));
+		if (a->encrypted) {
+			fputs(", \"level\": null, \"description\": null", out);
+		} else {
+			fputs(", \"level\": ", out);
+			json_code(out, tls_alert_level_name(a->level),
+				  a->level);
+			fputs(", \"description\": ", out);
+			json_code(out, tls_alert_name(a->desc), a->desc);
+		}
+		fprintf(out, ", \"encrypted\": %s, \"ts\": ",
+			a->encrypted ? "true" : "false");
+		json_ts(out, a->ts_us);
+		fputc('}', out);
+		sep = ", ";
+	}
+	if (r->enc13_alert) {
+		fputs(sep, out);
+		fputs("{\"from\": ", out);
+		json_str(out, side_name(r->enc13_alert_dir));
+		fputs(", \"level\": null, \"description\": null, "
+		      "\"encrypted\": true, \"ts\": ",
+		      out);
+		json_ts(out, r->enc13_alert_ts);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+static void
+json_tls(FILE *out, const struct conn_result *r)
+{
+	const struct tls_facts *fa = r->facts;
+	const struct tls_certs *sc = &fa->cert[TLS_DIR_S2C];
+	const char *sep = "";
+	unsigned i;
+	size_t len;
+
+	fputs(", \"tls\": {\"client_hello\": ", out);
+	json_client_hello(out, fa);
+	fputs(", \"version\": ", out);
+	if (fa->version != 0)
+		json_code(out, tls_version_name(fa->version), fa->version);
+	else
+		fputs("null", out);
+	fputs(", \"cipher\": ", out);
+	if (fa->sh_seen && !fa->sh.skipped)
+		json_code(out, tls_cipher_name(fa->sh.cipher), fa->sh.cipher);
+	else
+		fputs("null", out);
+	fputs(", \"alerts\": ", out);
+	json_alerts(out, r);
+	fputs(", \"server_certificates\": [", out);
+	for (i = 0; i < sc->ncerts; i++) {
+		if (tls_cert_der(sc, i, &len) == NULL)
+			break;
+		fprintf(out, "%s{\"der_len\": %zu}", sep, len);
+		sep = ", ";
+	}
+	fputs("]}", out);
+}
+
+/* What a side's first bytes were; null if it sent too few to tell. */
+static void
+json_detect(FILE *out, enum tls_detect_kind k)
+{
+	json_str(out, k == TLS_DETECT_NEED_MORE ? NULL : tls_detect_name(k));
+}
+
+void
+out_json_write(FILE *out, const struct conn_result *r)
+{
+	const struct flow *f = r->flow;
+
+	fputs("{\"ts\": ", out);
+	json_ts(out, r->first_ts);
+	fputs(", \"client\": ", out);
+	json_endpoint(out, f, FLOW_C2S);
+	fputs(", \"server\": ", out);
+	json_endpoint(out, f, FLOW_S2C);
+	fputs(", \"result\": ", out);
+	json_str(out, conn_result_name(r->result));
+	fputs(", \"reason\": ", out);
+	json_str(out, r->reason);
+	fputs(", \"reason_from\": ", out);
+	json_str(out,
+		 r->reason_dir < 0 ? NULL : side_name((unsigned)r->reason_dir));
+	fputs(", \"timestamps\": {\"first_packet\": ", out);
+	json_ts(out, r->first_ts);
+	fputs(", \"client_hello\": ", out);
+	json_ts(out, r->client_hello_ts);
+	fputs(", \"server_hello\": ", out);
+	json_ts(out, r->server_hello_ts);
+	fputs(", \"outcome\": ", out);
+	json_ts(out, r->outcome_ts);
+	fputs("}, \"closed_by\": ", out);
+	json_str(out, conn_closer_name(r->closer));
+	fputs(", \"close_ts\": ", out);
+	json_ts(out, r->close_ts);
+	if (r->result == CONN_NOT_TLS) {
+		fputs(", \"not_tls\": {\"client_bytes\": ", out);
+		json_detect(out, r->client_bytes);
+		fputs(", \"server_bytes\": ", out);
+		json_detect(out, r->server_bytes);
+		fputc('}', out);
+	} else {
+		json_tls(out, r);
+	}
+	fputs("}\n", out);
+	fflush(out);
+}
+
+void
+out_json_emit(void *out_ctx, const struct conn_result *r)
+{
+	out_json_write(out_ctx, r);
+}
