@@ -47,10 +47,12 @@ deps-test:
 	@sh tests/deps.sh test
 
 $(OBJ)/%.o: src/%.c $(HDRS) | $(OBJ)
-	$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(AOBJ)/%.o: src/%.c $(HDRS) | $(AOBJ)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC-ASAN $<"
+	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OBJ) $(AOBJ) build/tests build/tests-asan:
 	@mkdir -p $@
@@ -62,10 +64,12 @@ tlsdiag-asan: $(ALIB_OBJS) $(AOBJ)/main.o
 	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/tests/%: tests/%.c tests/testutil.h $(wildcard tests/fixtures/*.h) $(LIB_OBJS) $(HDRS) | build/tests
-	$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
 build/tests-asan/%: tests/%.c tests/testutil.h $(wildcard tests/fixtures/*.h) $(ALIB_OBJS) $(HDRS) | build/tests-asan
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(ALIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(ALIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
 # The whole suite: unit tests (Check, one suite per module), then the
 # end-to-end tests on captures/.  tests/run.sh prints the closing tally.

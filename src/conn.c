@@ -33,7 +33,22 @@ struct conn {
 	bool s_flight; /* the server's encrypted flight began */
 	bool c_first;  /* the client's first record after it */
 	uint16_t c_first_len;
+
+	/* A failure is known but not yet handed over: the peer's answer (its
+	 * own alert, often the more telling one) and the close usually follow
+	 * within milliseconds, so the parser keeps reading until the
+	 * connection closes, CONN_LINGER_US pass, or the flow ends. */
+	bool pending;
+	const char *p_reason;
+	int8_t p_dir;
+	uint64_t p_ts;
 };
+
+/* How long a known failure waits for the rest of the exchange (the other
+ * side's alert, the close) before it is handed over anyway, in packet time.
+ * Long enough for a round trip on any sane path, short enough for a live
+ * report to feel immediate. */
+#define CONN_LINGER_US 1000000u
 
 static const char *const result_names[CONN_NRESULTS] = {
     "established",
@@ -150,6 +165,14 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 	struct flow view;
 	const struct flow *fv = f;
 
+	if (emit && kind == CONN_FAILED && !ending && !c->pending &&
+	    !(f->dir[0].rst || f->dir[1].rst || (f->dir[0].fin && f->dir[1].fin))) {
+		c->pending = true;
+		c->p_reason = reason;
+		c->p_dir = (int8_t)rdir;
+		c->p_ts = ts;
+		return;
+	}
 	if (emit) {
 		/* While a swap is pending the flow's sides are still the old
 		 * ones: the writers get a view with the sides right. */
@@ -430,7 +453,8 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	st = tls_conn_feed(&c->tc, d, p, len, ts_us);
 	if (st < 0)
 		flow_dir_done(f, dir);
-	(void)conn_eval(cx, f, c, d, ts_us);
+	if (!c->pending)
+		(void)conn_eval(cx, f, c, d, ts_us);
 }
 
 static void
@@ -445,7 +469,16 @@ conn_gap(void *ctx, struct flow *f, int dir, uint64_t len, uint64_t ts_us)
 	d = fidx(c, dir);
 	if (tls_conn_gap(&c->tc, d, len, ts_us) < 0)
 		flow_dir_done(f, dir);
-	(void)conn_eval(cx, f, c, d, ts_us);
+	if (!c->pending)
+		(void)conn_eval(cx, f, c, d, ts_us);
+}
+
+/* Hand over a pending failure with the reason found first. */
+static void
+conn_flush(struct conn_ctx *cx, struct flow *f, struct conn *c, bool ending)
+{
+	conn_finish(cx, f, c, true, CONN_FAILED, c->p_reason, c->p_dir,
+		    c->p_ts, ending);
 }
 
 /* TLS 1.3: the client answered the server's flight with something that is
@@ -467,6 +500,16 @@ conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 	(void)dir;
 	if (c == NULL)
 		return;
+	if (c->pending) {
+		/* Closed (an RST, or FINs both ways), or waited long enough. */
+		if (f->dir[0].rst || f->dir[1].rst ||
+		    (f->dir[0].fin && f->dir[1].fin) ||
+		    p->ts_us - c->p_ts >= CONN_LINGER_US)
+			conn_flush(cx, f, c, false);
+		else
+			c->flip = false;
+		return;
+	}
 	if (c->tc.facts.ch_seen) {
 		/* An RST after the ClientHello, before the outcome. */
 		for (s = 0; s < 2; s++) {
@@ -504,6 +547,10 @@ conn_end(void *ctx, struct flow *f, enum flow_end why)
 		return;
 	/* The flow table applied any pending swap before this call. */
 	c->flip = false;
+	if (c->pending) {
+		conn_flush(cx, f, c, true);
+		return;
+	}
 	if (check_not_tls(cx, f, c, f->last_ts, true))
 		return;
 	if (!c->tc.facts.ch_seen)

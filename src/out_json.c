@@ -406,9 +406,12 @@ out_json_write(FILE *out, const struct conn_result *r)
 		fputs(", \"server_bytes\": ", out);
 		json_detect(out, r->server_bytes);
 		fputc('}', out);
-	} else {
-		json_tls(out, r);
 	}
+	/* A client that spoke TLS to a server that did not still sent a
+	 * ClientHello worth reporting. */
+	if (r->result != CONN_NOT_TLS ||
+	    (r->facts != NULL && r->facts->ch_seen))
+		json_tls(out, r);
 	fputs("}\n", out);
 	fflush(out);
 }

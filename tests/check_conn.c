@@ -152,6 +152,17 @@ tc_handshake(struct tconn *t)
 }
 
 /* Send n bytes as segments of at most `mss` bytes (0: one segment). */
+static void tc_send(struct tconn *t, bool from_client, uint8_t flags,
+    const uint8_t *p, uint32_t len);
+
+/* Both sides close with FIN, the sender of an alert first. */
+static void
+tc_close_both(struct tconn *t, bool client_first)
+{
+	tc_send(t, client_first, TH_FIN | TH_ACK, NULL, 0);
+	tc_send(t, !client_first, TH_FIN | TH_ACK, NULL, 0);
+}
+
 static void
 tc_data(struct tconn *t, bool from_client, const uint8_t *p, size_t n,
 	size_t mss)
@@ -295,6 +306,9 @@ START_TEST(test_tls12_fatal_alert)
 	tc_replay(&t, &cap_tls12, 2, 0); /* ClientHello, server flight */
 	ck_assert_int_eq(t.seen.n, 0);
 	tc_data(&t, true, alert, sizeof(alert), 0);
+	/* Known, but handed over when the connection closes. */
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_close_both(&t, true);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_FAILED);
 	ck_assert_str_eq(t.seen.reason, "fatal_alert");
@@ -328,6 +342,9 @@ START_TEST(test_tls12_encrypted_alert)
 	tc_replay(&t, &cap_tls12, 3, 0); /* ..., client CKE, CCS, Finished */
 	ck_assert_int_eq(t.seen.n, 0);
 	tc_data(&t, false, ccs_alert, sizeof(ccs_alert), 0);
+	/* Known, but handed over when the connection closes. */
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_close_both(&t, false);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_FAILED);
 	ck_assert_str_eq(t.seen.reason, "encrypted_alert");
@@ -350,6 +367,9 @@ START_TEST(test_tls13_client_alert)
 	tc_data(&t, true, ccs, sizeof(ccs), 0);
 	ck_assert_int_eq(t.seen.n, 0);
 	tc_data(&t, true, enc13_alert, sizeof(enc13_alert), 0);
+	/* Known, but handed over when the connection closes. */
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_close_both(&t, true);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_FAILED);
 	ck_assert_str_eq(t.seen.reason, "encrypted_alert");
@@ -371,6 +391,9 @@ START_TEST(test_tls13_server_alert)
 	tc_replay(&t, &cap_tls13, 3, 0); /* ..., client CCS + Finished */
 	ck_assert_int_eq(t.seen.n, 0);
 	tc_data(&t, false, enc13_alert, sizeof(enc13_alert), 0);
+	/* Known, but handed over when the connection closes. */
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_close_both(&t, false);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_FAILED);
 	ck_assert_str_eq(t.seen.reason, "encrypted_alert");
@@ -438,6 +461,9 @@ START_TEST(test_tls13_client_cert_refused)
 	tc_data(&t, true, fin_rec, sizeof(fin_rec), 0);
 	ck_assert_int_eq(t.seen.n, 0);
 	tc_data(&t, false, enc13_alert, sizeof(enc13_alert), 0);
+	/* Known, but handed over when the connection closes. */
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_close_both(&t, false);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_FAILED);
 	ck_assert_str_eq(t.seen.reason, "encrypted_alert");
@@ -476,8 +502,18 @@ START_TEST(test_close_after_client_hello)
 	tc_handshake(&t);
 	tc_replay(&t, &cap_tls12, (size_t)close_cases[_i].segs, 0);
 	ck_assert_int_eq(t.seen.n, 0);
-	if (close_cases[_i].flags != 0) {
+	if (close_cases[_i].flags & TH_RST) {
+		/* An RST ends the connection: handed over at once. */
 		tc_send(&t, close_cases[_i].from_client, close_cases[_i].flags,
+			NULL, 0);
+		ck_assert_int_eq(t.seen.n, 1);
+	} else if (close_cases[_i].flags & TH_FIN) {
+		/* One FIN: the failure is known, but the other side may still
+		 * answer; its FIN closes the exchange and hands it over. */
+		tc_send(&t, close_cases[_i].from_client, close_cases[_i].flags,
+			NULL, 0);
+		ck_assert_int_eq(t.seen.n, 0);
+		tc_send(&t, !close_cases[_i].from_client, TH_FIN | TH_ACK,
 			NULL, 0);
 		ck_assert_int_eq(t.seen.n, 1);
 	} else {
@@ -487,6 +523,56 @@ START_TEST(test_close_after_client_hello)
 	ck_assert_int_eq(t.seen.result, close_cases[_i].result);
 	ck_assert_str_eq(t.seen.reason, close_cases[_i].reason);
 	ck_assert_int_eq(t.seen.closer, close_cases[_i].closer);
+	tc_free(&t);
+	ck_assert_int_eq(t.seen.n, 1);
+}
+END_TEST
+
+/* The server hangs up after the ClientHello; the client's own alert comes
+ * after that FIN and is part of the report (the parser kept reading). */
+START_TEST(test_late_alert_kept)
+{
+	static const uint8_t decode_error[] = {0x15, 0x03, 0x03, 0x00, 0x02,
+					       0x02, 0x32};
+	struct tconn t;
+
+	tc_init(&t, 40100, 443);
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, 1, 0);
+	tc_send(&t, false, TH_FIN | TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_data(&t, true, decode_error, sizeof(decode_error), 0);
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_send(&t, true, TH_FIN | TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 1);
+	ck_assert_int_eq(t.seen.result, CONN_FAILED);
+	ck_assert_str_eq(t.seen.reason, "closed_after_client_hello");
+	ck_assert_int_eq(t.seen.closer, CONN_CLOSER_SERVER_FIN);
+	ck_assert_uint_eq(t.seen.nalerts, 1);
+	ck_assert_uint_eq(t.seen.alert_desc, 50);
+	ck_assert_uint_eq(t.seen.alert_dir, TLS_DIR_C2S);
+	tc_free(&t);
+}
+END_TEST
+
+/* A known failure whose connection never closes is handed over once
+ * CONN_LINGER (1 s of packet time) has passed, at the next packet. */
+START_TEST(test_linger_bound)
+{
+	struct tconn t;
+
+	tc_init(&t, 40101, 443);
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, 1, 0);
+	tc_send(&t, false, TH_FIN | TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 0);
+	t.ts += 900 * MS;
+	tc_send(&t, true, TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 0);
+	t.ts += 200 * MS;
+	tc_send(&t, true, TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 1);
+	ck_assert_str_eq(t.seen.reason, "closed_after_client_hello");
 	tc_free(&t);
 	ck_assert_int_eq(t.seen.n, 1);
 }
@@ -595,6 +681,8 @@ START_TEST(test_midstream_swap_same_packet)
 
 	tc_init(&t, 1000, 8443);
 	tc_send(&t, true, TH_ACK | TH_PUSH | TH_FIN, cap_tls12_c2s, 236);
+	ck_assert_int_eq(t.seen.n, 0); /* the server may still answer */
+	flow_finish(t.ft);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_FAILED);
 	ck_assert_str_eq(t.seen.reason, "closed_after_client_hello");
@@ -660,6 +748,8 @@ conn_suite(void)
 	tcase_add_loop_test(
 	    tc, test_close_after_client_hello, 0,
 	    (int)(sizeof(close_cases) / sizeof(close_cases[0])));
+	tcase_add_test(tc, test_late_alert_kept);
+	tcase_add_test(tc, test_linger_bound);
 	tcase_add_loop_test(
 	    tc, test_not_tls, 0,
 	    (int)(sizeof(plain_cases) / sizeof(plain_cases[0])));

@@ -335,13 +335,15 @@ START_TEST(test_object_legacy)
 }
 END_TEST
 
-/* not_tls: no "tls" object, what the bytes were instead. */
+/* not_tls: what the bytes were; no "tls" object when the client sent no
+ * ClientHello, and its ClientHello when it did (the server was not TLS). */
 START_TEST(test_object_not_tls)
 {
 	struct fixture x;
 	char *json, *got;
 
 	fixture_init(&x);
+	x.fa.ch_seen = false;
 	x.r.result = CONN_NOT_TLS;
 	x.r.reason = "client_not_tls";
 	x.r.client_bytes = TLS_DETECT_HTTP_REQUEST;
@@ -350,6 +352,18 @@ START_TEST(test_object_not_tls)
 	got = py_eval(json, "[o[\"result\"], \"tls\" in o, o[\"not_tls\"]]");
 	ck_assert_str_eq(got, "[\"not_tls\", false, {\"client_bytes\": "
 			      "\"http_request\", \"server_bytes\": null}]");
+	free(got);
+	free(json);
+
+	fixture_init(&x);
+	x.r.result = CONN_NOT_TLS;
+	x.r.reason = "server_not_tls";
+	x.r.client_bytes = TLS_DETECT_TLS;
+	x.r.server_bytes = TLS_DETECT_HTTP_RESPONSE;
+	json = write_object(&x.r);
+	got = py_eval(json, "[o[\"not_tls\"][\"server_bytes\"], "
+			    "o[\"tls\"][\"client_hello\"] is not None]");
+	ck_assert_str_eq(got, "[\"http_response\", true]");
 	free(got);
 	free(json);
 }
