@@ -34,11 +34,12 @@ struct conn {
 	bool c_first;  /* the client's first record after it */
 	uint16_t c_first_len;
 
-	/* A failure is known but not yet handed over: the peer's answer (its
-	 * own alert, often the more telling one) and the close usually follow
+	/* A failure (or not_tls) is known but not yet handed over: the peer's
+	 * answer (its own alert, often the more telling one) and the close follow
 	 * within milliseconds, so the parser keeps reading until the
 	 * connection closes, CONN_LINGER_US pass, or the flow ends. */
 	bool pending;
+	enum conn_result_kind p_kind;
 	const char *p_reason;
 	int8_t p_dir;
 	uint64_t p_ts;
@@ -165,9 +166,10 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 	struct flow view;
 	const struct flow *fv = f;
 
-	if (emit && kind == CONN_FAILED && !ending && !c->pending &&
+	if (emit && kind != CONN_ESTABLISHED && !ending && !c->pending &&
 	    !(f->dir[0].rst || f->dir[1].rst || (f->dir[0].fin && f->dir[1].fin))) {
 		c->pending = true;
+		c->p_kind = kind;
 		c->p_reason = reason;
 		c->p_dir = (int8_t)rdir;
 		c->p_ts = ts;
@@ -473,11 +475,11 @@ conn_gap(void *ctx, struct flow *f, int dir, uint64_t len, uint64_t ts_us)
 		(void)conn_eval(cx, f, c, d, ts_us);
 }
 
-/* Hand over a pending failure with the reason found first. */
+/* Hand over a pending result with the reason found first. */
 static void
 conn_flush(struct conn_ctx *cx, struct flow *f, struct conn *c, bool ending)
 {
-	conn_finish(cx, f, c, true, CONN_FAILED, c->p_reason, c->p_dir,
+	conn_finish(cx, f, c, true, c->p_kind, c->p_reason, c->p_dir,
 		    c->p_ts, ending);
 }
 

@@ -664,9 +664,13 @@ START_TEST(test_not_tls_extra_port)
 	t.cx.ntls_ports = 2;
 	tc_handshake(&t);
 	tc_data(&t, true, (const uint8_t *)http_req, strlen(http_req), 0);
+	ck_assert_int_eq(t.seen.n, 0); /* waits for the server's answer */
+	tc_data(&t, false, (const uint8_t *)http_resp, strlen(http_resp), 0);
+	tc_close_both(&t, false);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_NOT_TLS);
 	ck_assert_int_eq(t.seen.client_bytes, TLS_DETECT_HTTP_REQUEST);
+	ck_assert_int_eq(t.seen.server_bytes, TLS_DETECT_HTTP_RESPONSE);
 	tc_free(&t);
 	ck_assert_int_eq(t.seen.n, 1);
 }
