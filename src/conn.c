@@ -419,26 +419,52 @@ conn_eval(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
 	return check_alerts(cx, f, c);
 }
 
+/* Flows whose state could not be allocated point here, so that the refusal
+ * is counted once and not retried on every segment. */
+static struct conn conn_refused;
+
 static void
 conn_start(void *ctx, struct flow *f)
 {
-	struct conn_ctx *cx = ctx;
-	struct conn *c;
-
+	(void)ctx;
+	/* Nothing yet: a SYN flood must not cost a parser per SYN.  The state
+	 * is made when the first payload byte arrives (conn_get). */
 	f->app = NULL;
+}
+
+/* The flow's state, made on first use; NULL if it could not be. */
+static struct conn *
+conn_get(struct conn_ctx *cx, struct flow *f)
+{
+	struct conn *c = f->app;
+
+	if (c == &conn_refused)
+		return NULL;
+	if (c != NULL)
+		return c;
 	if (!mem_reserve(cx->mem, sizeof(*c))) {
 		cx->nomem++;
-		return;
+		f->app = &conn_refused;
+		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		mem_release(cx->mem, sizeof(*c));
 		cx->nomem++;
-		return;
+		f->app = &conn_refused;
+		return NULL;
 	}
 	tls_conn_init(&c->tc, cx->lim.hs_msg_max != 0 ? &cx->lim : NULL,
 		      cx->mem);
 	f->app = c;
+	return c;
+}
+
+/* The flow's state if it has one (packets and ends need no new one). */
+static struct conn *
+conn_of(struct flow *f)
+{
+	return f->app == &conn_refused ? NULL : f->app;
 }
 
 static void
@@ -446,7 +472,7 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	  uint64_t ts_us)
 {
 	struct conn_ctx *cx = ctx;
-	struct conn *c = f->app;
+	struct conn *c = conn_get(cx, f);
 	int d, st;
 
 	if (c == NULL)
@@ -463,7 +489,7 @@ static void
 conn_gap(void *ctx, struct flow *f, int dir, uint64_t len, uint64_t ts_us)
 {
 	struct conn_ctx *cx = ctx;
-	struct conn *c = f->app;
+	struct conn *c = conn_get(cx, f);
 	int d;
 
 	if (c == NULL)
@@ -496,7 +522,7 @@ static void
 conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 {
 	struct conn_ctx *cx = ctx;
-	struct conn *c = f->app;
+	struct conn *c = conn_of(f);
 	int s;
 
 	(void)dir;
@@ -543,7 +569,7 @@ static void
 conn_end(void *ctx, struct flow *f, enum flow_end why)
 {
 	struct conn_ctx *cx = ctx;
-	struct conn *c = f->app;
+	struct conn *c = conn_of(f);
 
 	if (c == NULL)
 		return;
