@@ -259,10 +259,12 @@ fmt_time(int64_t t, char *out, size_t n)
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp + (mp < 10 ? 3 : -9);
 	y += m <= 2;
-	snprintf(out, n, "%04lld-%02lld-%02lld %02lld:%02lld:%02lldZ",
-		 (long long)y, (long long)m, (long long)d,
-		 (long long)(rem / 3600), (long long)(rem / 60 % 60),
-		 (long long)(rem % 60));
+	/* The fields are in range by construction; the casts tell the
+	 * compiler so (it cannot prove it through the calendar arithmetic). */
+	snprintf(out, n, "%04lld-%02u-%02u %02u:%02u:%02uZ", (long long)y,
+		 (unsigned)m % 100u, (unsigned)d % 100u,
+		 (unsigned)(rem / 3600) % 100u, (unsigned)(rem / 60 % 60),
+		 (unsigned)(rem % 60));
 }
 
 /*
@@ -2175,6 +2177,7 @@ ocsp_core(const uint8_t *der, size_t len, const struct x509_entry *leaf,
 	uint8_t t;
 	bool have = false;
 
+	memset(&chosen, 0, sizeof(chosen));
 	memset(out, 0, sizeof(*out));
 	out->revocation_reason = -1;
 	out->status = X509_OCSP_MALFORMED;
