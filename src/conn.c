@@ -163,6 +163,7 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 	    uint64_t ts, bool ending)
 {
 	struct conn_result r;
+	struct certcheck cc;
 	struct flow view;
 	const struct flow *fv = f;
 
@@ -211,8 +212,20 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 		}
 		closer_of(fv, &r);
 		cx->results[kind]++;
+		if (cx->certs != NULL &&
+		    (c->tc.facts.cert[TLS_DIR_S2C].present ||
+		     c->tc.facts.cert[TLS_DIR_C2S].present)) {
+			/* Judged when the chain was seen: the ServerHello's
+			 * time (the Certificate follows it in the flight). */
+			certcheck_run(cx->certs, &c->tc.facts,
+			    (int64_t)((c->sh_ts != 0 ? c->sh_ts : f->first_ts) /
+				      1000000u), &cc);
+			r.certs = &cc;
+		}
 		if (cx->emit != NULL)
 			cx->emit(cx->out_ctx, &r);
+		if (r.certs != NULL)
+			certcheck_release(cx->certs, &cc);
 	}
 	if (!ending && cx->ft != NULL)
 		flow_decided(cx->ft, f);

@@ -19,6 +19,7 @@
 
 #include "tlsdiag/capture.h"
 #include "tlsdiag/caps.h"
+#include "tlsdiag/certcheck.h"
 #include "tlsdiag/conn.h"
 #include "tlsdiag/out_flows.h"
 #include "tlsdiag/out_json.h"
@@ -58,7 +59,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: tlsdiag [-Dnpv] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
-	    "               [-B KIB] [--json FILE|-] [--flows] [expression]\n"
+	    "               [-B KIB] [--json FILE|-] [--ca-file FILE] [--ca-dir DIR]\n"
+	    "               [--add-ca FILE] [--crl FILE] [--flows] [expression]\n"
 	    "\n"
 	    "Passive TLS handshake failure analyzer.\n"
 	    "\n"
@@ -74,6 +76,13 @@ usage(FILE *out)
 	    "  -v             also report established handshakes in the text output\n"
 	    "  --json FILE    write one JSON object per TLS connection to FILE\n"
 	    "                 ('-' is standard output, and then no text report)\n"
+	    "  --ca-file FILE trust the CA certificates in FILE instead of the system\n"
+	    "                 bundle (repeatable)\n"
+	    "  --ca-dir DIR   trust the CA certificates in DIR instead of the system\n"
+	    "                 bundle (repeatable)\n"
+	    "  --add-ca FILE  trust FILE's CA certificates besides the system bundle\n"
+	    "  --crl FILE     check serials against a CRL, PEM or DER (repeatable)\n"
+	    "  --no-cert-cache  decode and validate every chain anew (for measuring)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
 	    "  --max-flows N  connections tracked at once (default %d)\n"
 	    "  -h, --help     this help\n"
@@ -143,7 +152,59 @@ join_filter(char **argv, int argc, char *buf, size_t size)
 	return buf;
 }
 
-enum { OPT_FLOWS = 256, OPT_VERSION, OPT_MAX_FLOWS, OPT_JSON };
+enum {
+	OPT_FLOWS = 256,
+	OPT_VERSION,
+	OPT_MAX_FLOWS,
+	OPT_JSON,
+	OPT_CA_FILE,
+	OPT_CA_DIR,
+	OPT_ADD_CA,
+	OPT_CRL,
+	OPT_NO_CERT_CACHE,
+};
+
+/* Trust store sources, in the order given. */
+struct trust_arg {
+	int kind; /* OPT_CA_FILE, OPT_CA_DIR, OPT_ADD_CA, OPT_CRL */
+	const char *path;
+};
+#define MAX_TRUST_ARGS 64
+
+/* Build the trust store: the system bundle unless --ca-file or --ca-dir
+ * replaced it, then every file and directory given. */
+static struct x509_store *
+load_trust(const struct trust_arg *ta, int n)
+{
+	struct x509_store *st = x509_store_new();
+	char err[256];
+	bool replace = false;
+	int i, rc = 0;
+
+	if (st == NULL)
+		die(1, "%s", "out of memory");
+	for (i = 0; i < n; i++)
+		if (ta[i].kind == OPT_CA_FILE || ta[i].kind == OPT_CA_DIR)
+			replace = true;
+	if (!replace && x509_store_load_default(st, err, sizeof(err)) != 0)
+		die(1, "%s (give --ca-file to use another trust store)", err);
+	for (i = 0; i < n && rc == 0; i++) {
+		switch (ta[i].kind) {
+		case OPT_CA_DIR:
+			rc = x509_store_add_dir(st, ta[i].path, err, sizeof(err));
+			break;
+		case OPT_CRL:
+			rc = x509_store_add_crl(st, ta[i].path, err, sizeof(err));
+			break;
+		default:
+			rc = x509_store_add_file(st, ta[i].path, err, sizeof(err));
+			break;
+		}
+	}
+	if (rc != 0)
+		die(1, "%s", err);
+	return st;
+}
 
 int
 main(int argc, char **argv)
@@ -154,6 +215,11 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	    {"json", required_argument, NULL, OPT_JSON},
+	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},
+	    {"add-ca", required_argument, NULL, OPT_ADD_CA},
+	    {"crl", required_argument, NULL, OPT_CRL},
+	    {"no-cert-cache", no_argument, NULL, OPT_NO_CERT_CACHE},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -168,6 +234,12 @@ main(int argc, char **argv)
 	struct outputs outs;
 	struct conn_ctx cc;
 	const char *json_path = NULL;
+	struct trust_arg trust[MAX_TRUST_ARGS];
+	int ntrust = 0;
+	bool cert_cache = true;
+	struct x509_store *store = NULL;
+	struct x509_cache *xcache = NULL;
+	struct certcheck_ctx certs;
 	uint64_t count = 0;
 	bool flows = false, list = false, verbose = false;
 	int ch, rc, status = 0;
@@ -223,6 +295,19 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			json_path = optarg;
 			break;
+		case OPT_CA_FILE:
+		case OPT_CA_DIR:
+		case OPT_ADD_CA:
+		case OPT_CRL:
+			if (ntrust == MAX_TRUST_ARGS)
+				die(2, "too many trust store options (at most %s)",
+				    "64");
+			trust[ntrust].kind = ch;
+			trust[ntrust++].path = optarg;
+			break;
+		case OPT_NO_CERT_CACHE:
+			cert_cache = false;
+			break;
 		case OPT_MAX_FLOWS:
 			fc.max_flows = (uint32_t)parse_num("--max-flows", optarg,
 			    1, 1u << 26);
@@ -277,6 +362,10 @@ main(int argc, char **argv)
 	outs.text.verbose = verbose;
 	outs.text.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
+	memset(&certs, 0, sizeof(certs));
+	if (!flows)
+		store = load_trust(trust, ntrust);
+
 	memset(&cc, 0, sizeof(cc));
 	if (flows)
 		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &out_flows_ops,
@@ -289,6 +378,15 @@ main(int argc, char **argv)
 	cc.emit = emit;
 	cc.out_ctx = &outs;
 	cc.mem = sensor_budget(sn);
+	if (store != NULL) {
+		if (cert_cache &&
+		    (xcache = x509_cache_new(X509_CACHE_CERTS_DEFAULT,
+			 X509_CACHE_CHAINS_DEFAULT, sensor_budget(sn))) == NULL)
+			die(1, "%s", "out of memory");
+		certs.store = store;
+		certs.cache = xcache;
+		cc.certs = &certs;
+	}
 
 	g_cap = cap;
 	memset(&sa, 0, sizeof(sa));
@@ -329,6 +427,8 @@ main(int argc, char **argv)
 	g_cap = NULL;
 	sensor_free(sn);
 	cap_close(cap);
+	x509_cache_free(xcache);
+	x509_store_free(store);
 	if (outs.json != NULL && outs.json != stdout && fclose(outs.json) != 0) {
 		fprintf(stderr, "tlsdiag: %s: %s\n", json_path, strerror(errno));
 		status = 1;

@@ -7,6 +7,7 @@
  * never decides anything, and keeps no state between calls.
  */
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -330,6 +331,172 @@ json_alerts(FILE *out, const struct conn_result *r)
 	fputc(']', out);
 }
 
+/* Unix seconds as an ISO 8601 UTC time ("2045-01-01T00:00:00Z"). */
+static void
+json_time(FILE *out, int64_t t)
+{
+	char buf[FMT_TS_SIZE];
+
+	if (t < 0) {
+		fprintf(out, "%" PRId64, t);
+		return;
+	}
+	fmt_ts(buf, (uint64_t)t * 1000000u);
+	/* Certificates carry whole seconds: drop ".000000". */
+	if (strlen(buf) > 8)
+		memmove(buf + strlen(buf) - 8, "Z", 2);
+	json_str(out, buf);
+}
+
+static void
+json_str_list(FILE *out, const char *const *v, unsigned n)
+{
+	unsigned i;
+
+	fputc('[', out);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(", ", out);
+		json_str(out, v[i]);
+	}
+	fputc(']', out);
+}
+
+/* One decoded certificate.  Names, SANs and URLs are attacker-chosen and
+ * go through the escaper like every string. */
+static void
+json_cert(FILE *out, const struct x509_cert *c)
+{
+	char hex[65];
+	unsigned i;
+	const char *sep = "";
+
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", c->sha256[i]);
+	fputs("{\"sha256\": ", out);
+	json_str(out, hex);
+	fprintf(out, ", \"der_len\": %" PRIu32, c->der_len);
+	if (c->malformed) {
+		fputs(", \"malformed\": true}", out);
+		return;
+	}
+	fputs(", \"subject\": ", out);
+	json_str(out, c->subject);
+	fputs(", \"issuer\": ", out);
+	json_str(out, c->issuer);
+	fputs(", \"serial\": ", out);
+	json_str(out, c->serial);
+	fputs(", \"san\": [", out);
+	for (i = 0; i < c->nsan; i++) {
+		const struct x509_san *sn = &c->san[i];
+		char ip[FMT_ADDR_SIZE];
+
+		fputs(sep, out);
+		sep = ", ";
+		if (sn->ip) {
+			if (sn->addr_len == 4 || sn->addr_len == 16) {
+				fmt_addr(ip, sn->addr_len == 4 ? 4 : 6, sn->addr);
+				json_str(out, ip);
+			} else {
+				fputs("null", out);
+			}
+		} else {
+			json_str(out, sn->dns);
+		}
+	}
+	fputs("], \"not_before\": ", out);
+	json_time(out, c->not_before);
+	fputs(", \"not_after\": ", out);
+	json_time(out, c->not_after);
+	fputs(", \"key\": {\"type\": ", out);
+	json_str(out, x509_key_name((enum x509_key)c->key_type));
+	fprintf(out, ", \"bits\": %u}, \"sig_alg\": ", c->key_bits);
+	json_str(out, c->sig_alg);
+	fprintf(out, ", \"is_ca\": %s, \"self_signed\": %s",
+	    c->is_ca ? "true" : "false", c->self_signed ? "true" : "false");
+	fputs(", \"aia\": {\"ocsp\": ", out);
+	json_str_list(out, c->ocsp_url, c->nocsp);
+	fputs(", \"ca_issuers\": ", out);
+	json_str_list(out, c->ca_issuers_url, c->nca_issuers);
+	fputs("}}", out);
+}
+
+static void
+json_chain(FILE *out, const struct certcheck_chain *ch)
+{
+	unsigned i;
+
+	for (i = 0; i < ch->n; i++) {
+		if (i > 0)
+			fputs(", ", out);
+		json_cert(out, ch->cert[i]);
+	}
+}
+
+/* tls.validation: the chain's status, every problem found, the host name
+ * check and the stapled OCSP response. */
+static void
+json_validation(FILE *out, const struct certcheck *cc)
+{
+	const struct x509_result *v = &cc->val;
+	unsigned i;
+
+	fputs(", \"validation\": {", out);
+	if (cc->validated) {
+		fputs("\"status\": ", out);
+		json_str(out, x509_code_name((enum x509_code)v->status));
+		fputs(", \"problems\": [", out);
+		for (i = 0; i < v->nproblems; i++) {
+			const struct x509_problem *pb = &v->problem[i];
+
+			fputs(i > 0 ? ", {\"code\": " : "{\"code\": ", out);
+			json_str(out, x509_code_name((enum x509_code)pb->code));
+			fputs(", \"cert\": ", out);
+			if (pb->index >= 0)
+				fprintf(out, "%d", pb->index);
+			else
+				json_str(out, pb->index == X509_INDEX_ANCHOR
+					? "anchor" : NULL);
+			fprintf(out, ", \"seconds\": %" PRId64 ", \"detail\": ",
+			    pb->seconds);
+			json_str(out, pb->detail);
+			fputc('}', out);
+		}
+		fputs("], \"anchor\": ", out);
+		json_str(out, v->anchored ? v->anchor_subject : NULL);
+		fputs(", \"missing_issuer\": ", out);
+		json_str(out, v->missing_issuer[0] != '\0' ? v->missing_issuer
+							   : NULL);
+		fputs(", \"aia_ca_issuers\": ", out);
+		json_str(out, v->aia_ca_issuers[0] != '\0' ? v->aia_ca_issuers
+							   : NULL);
+		fprintf(out, ", \"issuer_known_elsewhere\": %s",
+		    v->issuer_known_elsewhere ? "true" : "false");
+		fputs(", \"ocsp\": ", out);
+		if (v->ocsp.status == X509_OCSP_NONE) {
+			fputs("null", out);
+		} else {
+			fputs("{\"status\": ", out);
+			json_str(out, x509_ocsp_status_name(
+			    (enum x509_ocsp_status)v->ocsp.status));
+			fprintf(out, ", \"for_leaf\": %s, \"signature_ok\": %s"
+			    ", \"valid_at_capture\": %s, \"revocation_time\": ",
+			    v->ocsp.for_leaf ? "true" : "false",
+			    v->ocsp.sig_ok ? "true" : "false",
+			    v->ocsp.time_valid ? "true" : "false");
+			if (v->ocsp.status == X509_OCSP_REVOKED)
+				json_time(out, v->ocsp.revocation_time);
+			else
+				fputs("null", out);
+			fputc('}', out);
+		}
+		fputs(", ", out);
+	}
+	fputs("\"hostname_match\": ", out);
+	json_str(out, cc->host_checked ? hm_status_name(cc->host.status) : NULL);
+	fputc('}', out);
+}
+
 static void
 json_tls(FILE *out, const struct conn_result *r)
 {
@@ -354,13 +521,25 @@ json_tls(FILE *out, const struct conn_result *r)
 	fputs(", \"alerts\": ", out);
 	json_alerts(out, r);
 	fputs(", \"server_certificates\": [", out);
-	for (i = 0; i < sc->ncerts; i++) {
-		if (tls_cert_der(sc, i, &len) == NULL)
-			break;
-		fprintf(out, "%s{\"der_len\": %zu}", sep, len);
-		sep = ", ";
+	if (r->certs != NULL && r->certs->server.n > 0) {
+		json_chain(out, &r->certs->server);
+	} else {
+		for (i = 0; i < sc->ncerts; i++) {
+			if (tls_cert_der(sc, i, &len) == NULL)
+				break;
+			fprintf(out, "%s{\"der_len\": %zu}", sep, len);
+			sep = ", ";
+		}
 	}
-	fputs("]}", out);
+	fputc(']', out);
+	if (r->certs != NULL && r->certs->client.n > 0) {
+		fputs(", \"client_certificates\": [", out);
+		json_chain(out, &r->certs->client);
+		fputc(']', out);
+	}
+	if (r->certs != NULL && r->certs->server.n > 0)
+		json_validation(out, r->certs);
+	fputc('}', out);
 }
 
 /* What a side's first bytes were; null if it sent too few to tell. */

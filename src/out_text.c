@@ -5,7 +5,9 @@
  * UTC; durations are relative to the ClientHello.
  */
 #include <inttypes.h>
+#include <string.h>
 
+#include "tlsdiag/certcheck.h"
 #include "tlsdiag/fmt.h"
 #include "tlsdiag/out_text.h"
 #include "tlsdiag/tls_names.h"
@@ -111,6 +113,44 @@ print_alert(FILE *out, const struct tls_alert *a, uint64_t ch_ts)
 	fputc('\n', out);
 }
 
+/* The server's leaf, the chain's verdict with each problem, and the
+ * host name check. */
+static void
+print_certs(FILE *out, const struct certcheck *cc)
+{
+	const struct x509_cert *leaf = cc->server.cert[0];
+	unsigned i;
+
+	fprintf(out, "  server certificate: ");
+	if (leaf->malformed) {
+		fprintf(out, "malformed (%u bytes)\n", leaf->der_len);
+		return;
+	}
+	out_text_bytes(out, (const uint8_t *)leaf->subject,
+	    strlen(leaf->subject));
+	fprintf(out, ", issued by ");
+	out_text_bytes(out, (const uint8_t *)leaf->issuer, strlen(leaf->issuer));
+	fprintf(out, " (%u in chain)\n", cc->server.n);
+	if (cc->validated) {
+		fprintf(out, "  chain: %s",
+		    x509_code_name((enum x509_code)cc->val.status));
+		if (cc->val.anchored)
+			fprintf(out, ", anchored at %s", cc->val.anchor_subject);
+		fputc('\n', out);
+		for (i = 0; i < cc->val.nproblems; i++) {
+			const struct x509_problem *pb = &cc->val.problem[i];
+
+			fprintf(out, "    %s: ",
+			    x509_code_name((enum x509_code)pb->code));
+			out_text_bytes(out, (const uint8_t *)pb->detail,
+			    strlen(pb->detail));
+			fputc('\n', out);
+		}
+	}
+	if (cc->host_checked)
+		fprintf(out, "  host name: %s\n", hm_status_name(cc->host.status));
+}
+
 void
 out_text_write(void *ctx, const struct conn_result *r)
 {
@@ -161,6 +201,8 @@ out_text_write(void *ctx, const struct conn_result *r)
 			hex2));
 	else if (t != NULL && t->ch_seen && r->result != CONN_NOT_TLS)
 		fprintf(o->out, "  no ServerHello\n");
+	if (r->certs != NULL && r->certs->server.n > 0)
+		print_certs(o->out, r->certs);
 	if (t != NULL)
 		for (i = 0; i < t->nalerts; i++)
 			print_alert(o->out, &t->alerts[i], r->client_hello_ts);

@@ -8,7 +8,7 @@
 # apt-get line is printed and the script fails, so make stops.
 set -u
 
-build_pkgs="gcc make pkg-config libpcap-dev libwolfssl-dev"
+build_pkgs="gcc make pkg-config libpcap-dev libwolfssl-dev ca-certificates"
 test_pkgs="check tshark tcpdump jq python3 valgrind clang libclang-rt-14-dev iproute2"
 
 case "${1:-build}" in

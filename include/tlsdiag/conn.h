@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlsdiag/certcheck.h"
 #include "tlsdiag/flow.h"
 #include "tlsdiag/mem.h"
 #include "tlsdiag/tls_detect.h"
@@ -98,6 +99,10 @@ struct conn_result {
 
 	enum conn_closer closer;
 	uint64_t close_ts; /* its FIN or RST; 0 if none */
+
+	/* The certificates judged at capture time; NULL when certificate
+	 * checking is off or no certificate was seen. */
+	const struct certcheck *certs;
 };
 
 typedef void (*conn_emit_fn)(void *out_ctx, const struct conn_result *r);
@@ -112,6 +117,7 @@ struct conn_ctx {
 	struct membudget *mem; /* per-flow state is charged here; NULL:
 				  unlimited */
 	struct tls_limits lim; /* zeroed: the defaults */
+	struct certcheck_ctx *certs; /* NULL: certificates are not judged */
 	/* More ports where plaintext from the client means not_tls, besides
 	 * conn_port_is_tls() (borrowed; a TLS service on a port of its own). */
 	const uint16_t *tls_ports;
