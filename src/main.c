@@ -87,7 +87,8 @@ usage(FILE *out)
 	    "  --max-flows N  connections tracked at once (default %d)\n"
 	    "  -h, --help     this help\n"
 	    "  --version      print the version\n"
-	    "  expression     a BPF filter, as in tcpdump (default: tcp)\n",
+	    "  expression     a BPF filter, as in tcpdump (default: all TCP, also\n"
+	    "                 under VLAN tags, PPPoE and MPLS)\n",
 	    CAP_SNAPLEN_DEFAULT, FLOW_MAX_DEFAULT);
 }
 
