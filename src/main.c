@@ -426,10 +426,11 @@ main(int argc, char **argv)
 		    " dropped by interface\n", cs.kernel_recv, cs.kernel_drop,
 		    cs.iface_drop);
 	g_cap = NULL;
-	sensor_free(sn);
-	cap_close(cap);
+	/* The cache is charged to the sensor's budget: free it first. */
 	x509_cache_free(xcache);
 	x509_store_free(store);
+	sensor_free(sn);
+	cap_close(cap);
 	if (outs.json != NULL && outs.json != stdout && fclose(outs.json) != 0) {
 		fprintf(stderr, "tlsdiag: %s: %s\n", json_path, strerror(errno));
 		status = 1;
