@@ -917,12 +917,20 @@ tls_msg_server_hello(struct cur *body, struct tls_server_hello *sh)
 		else if (sh->random[31] == 0)
 			sh->downgrade = 11;
 	}
-	if (!cur_vec8(body, &sid) || sid.left > 32)
-		goto bad;
-	sh->session_id_len = (uint8_t)sid.left;
-	(void)cur_bytes(&sid, sid.left, sh->session_id);
-	(void)cur_u16(body, &sh->cipher);
-	(void)cur_u8(body, &sh->compression);
+	if ((sh->legacy_version >> 8) == 0x7f &&
+	    (sh->legacy_version & 0xff) < 22) {
+		/* TLS 1.3 drafts before -22 (draft-ietf-tls-tls13-21 4.1.3):
+		 * the version, the random, the cipher suite, the extensions;
+		 * no session id and no compression method. */
+		(void)cur_u16(body, &sh->cipher);
+	} else {
+		if (!cur_vec8(body, &sid) || sid.left > 32)
+			goto bad;
+		sh->session_id_len = (uint8_t)sid.left;
+		(void)cur_bytes(&sid, sid.left, sh->session_id);
+		(void)cur_u16(body, &sh->cipher);
+		(void)cur_u8(body, &sh->compression);
+	}
 	if (body->bad)
 		goto bad;
 	if (body->left == 0)

@@ -96,6 +96,41 @@ give(struct tls_facts *f, struct membudget *mb, int dir, uint8_t type,
  * ClientHello.
  */
 
+/* TLS 1.3 drafts before -22 had no session id and no compression in the
+ * ServerHello (draft-ietf-tls-tls13-21 4.1.3); from -22 on, the final
+ * layout.  Seen on the public corpus (drafts 14, 18, 19). */
+START_TEST(test_sh_tls13_draft)
+{
+	static const uint8_t draft18[] = {
+	    0x7f, 0x12,					/* draft-18 */
+	    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+	    19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+	    0x13, 0x02,					/* cipher */
+	    0x00, 0x08,					/* extensions */
+	    0x00, 0x28, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x00 /* key_share */
+	};
+	static const uint8_t draft22[] = {
+	    0x03, 0x03,
+	    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+	    19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+	    0x00,					/* session id */
+	    0x13, 0x01, 0x00,				/* cipher, comp */
+	    0x00, 0x06, 0x00, 0x2b, 0x00, 0x02, 0x7f, 0x16 /* versions */
+	};
+	struct tls_server_hello sh;
+
+	ck_assert_int_eq(decode_sh(draft18, sizeof(draft18), &sh), TLS_OK);
+	ck_assert(!sh.malformed);
+	ck_assert_uint_eq(sh.legacy_version, 0x7f12);
+	ck_assert_uint_eq(sh.cipher, 0x1302);
+	ck_assert_uint_eq(sh.next, 1);
+	ck_assert_int_eq(decode_sh(draft22, sizeof(draft22), &sh), TLS_OK);
+	ck_assert(!sh.malformed);
+	ck_assert_uint_eq(sh.cipher, 0x1301);
+	ck_assert_uint_eq(sh.selected_version, 0x7f16);
+}
+END_TEST
+
 START_TEST(test_ch_full)
 {
 	struct bb b;
@@ -1778,6 +1813,8 @@ tls_msg_suite(void)
 {
 	Suite *s = suite_create("tls_msg");
 	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_sh_tls13_draft);
 	struct bb b;
 
 	bb_init(&b);
