@@ -299,7 +299,13 @@ check_alerts(struct conn_ctx *cx, struct flow *f, struct conn *c)
 
 		if (a->encrypted) {
 			/* Only a TLS <= 1.2 alert record after CCS lands
-			 * here; both Finished would have decided already. */
+			 * here; both Finished would have decided already.
+			 * From a side that already sent application data it
+			 * is the close_notify of a session whose other half
+			 * the capture lost: no failure, and the flow's end
+			 * says what is known (incomplete). */
+			if (fa->dir[a->dir & 1].appdata_records > 0)
+				continue;
 			conn_finish(cx, f, c, true, CONN_FAILED,
 				    "encrypted_alert", a->dir, a->ts_us, false);
 			return true;
@@ -531,6 +537,23 @@ tls13_client_done(const struct conn *c)
 	       c->c_first_len != alert_len(&c->tc.facts);
 }
 
+/* The client went on with the handshake (a ClientKeyExchange, its
+ * ChangeCipherSpec) although the capture shows no answer from the server:
+ * the server's half was lost (a gap, or a one-sided capture).  A close then
+ * says nothing about the handshake; the flow's end reports it incomplete. */
+static bool
+server_half_lost(const struct conn *c)
+{
+	const struct tls_facts *fa = &c->tc.facts;
+	const struct tls_dir_facts *cd = &fa->dir[TLS_DIR_C2S];
+
+	/* A ClientKeyExchange, or a CCS that switched to encryption (not
+	 * TLS 1.3's compatibility CCS, and not 0-RTT data, which both come
+	 * before any answer). */
+	return !fa->sh_seen && !fa->hrr_seen &&
+	       ((cd->hs_mask & (1u << 16)) || cd->encrypted);
+}
+
 static void
 conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 {
@@ -551,7 +574,7 @@ conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 			c->flip = false;
 		return;
 	}
-	if (c->tc.facts.ch_seen) {
+	if (c->tc.facts.ch_seen && !server_half_lost(c)) {
 		/* An RST after the ClientHello, before the outcome. */
 		for (s = 0; s < 2; s++) {
 			if (f->dir[fidx(c, s)].rst) {

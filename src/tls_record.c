@@ -236,7 +236,8 @@ alert_bytes(struct tls_conn *c, int dir, struct cur *b, uint64_t ts_us)
  * negotiated (ServerHello or HRR) every CCS is one.  Before any
  * ServerHello, a client cannot be sending a TLS <= 1.2 CCS (it needs the
  * server's parameters first), so a CCS from the client side while the
- * server has sent nothing is the one sent right after a ClientHello. */
+ * server has sent nothing (not even bytes the capture lost) is the one sent
+ * right after a ClientHello. */
 static bool
 ccs_is_compat(const struct tls_conn *c, int dir)
 {
@@ -244,8 +245,12 @@ ccs_is_compat(const struct tls_conn *c, int dir)
 
 	if (tls_msg_version_is_13(f->version))
 		return true;
+	/* A ClientKeyExchange before it makes it a TLS <= 1.2 CCS, even when
+	 * the server's flight was lost before the capture saw it. */
+	if (f->dir[dir].hs_mask & (1u << 16))
+		return false;
 	return !f->sh_seen && !f->hrr_seen && dir != f->server_dir &&
-	       f->dir[1 - dir].bytes == 0;
+	       f->dir[1 - dir].bytes == 0 && f->dir[1 - dir].gap_bytes == 0;
 }
 
 /* The current record has all its bytes. */
