@@ -244,6 +244,41 @@ server_port(const struct conn *c, const struct flow *f)
 
 /* not_tls, or silence for a non-TLS flow on a port that is not TLS's.
  * Returns true if the flow was finished. */
+/* The slot of a server endpoint in cx->tls_servers (FNV-1a: fixed, so
+ * offline runs are deterministic). */
+static struct conn_tls_server *
+tls_server_slot(struct conn_ctx *cx, const struct flow *f, int sdir)
+{
+	uint32_t h = 2166136261u;
+	unsigned i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ f->addr[sdir][i]) * 16777619u;
+	h = (h ^ (f->port[sdir] & 0xff)) * 16777619u;
+	h = (h ^ (f->port[sdir] >> 8)) * 16777619u;
+	return &cx->tls_servers[h % CONN_TLS_SERVERS];
+}
+
+static bool
+tls_server_known(struct conn_ctx *cx, const struct flow *f, int sdir)
+{
+	const struct conn_tls_server *s = tls_server_slot(cx, f, sdir);
+
+	return s->used && s->af == f->af && s->port == f->port[sdir] &&
+	       memcmp(s->addr, f->addr[sdir], 16) == 0;
+}
+
+static void
+tls_server_note(struct conn_ctx *cx, const struct flow *f, int sdir)
+{
+	struct conn_tls_server *s = tls_server_slot(cx, f, sdir);
+
+	s->used = true;
+	s->af = f->af;
+	s->port = f->port[sdir];
+	memcpy(s->addr, f->addr[sdir], 16);
+}
+
 static bool
 check_not_tls(struct conn_ctx *cx, struct flow *f, struct conn *c, uint64_t ts,
 	      bool ending)
@@ -257,6 +292,8 @@ check_not_tls(struct conn_ctx *cx, struct flow *f, struct conn *c, uint64_t ts,
 
 	for (i = 0; i < cx->ntls_ports && !tls_port; i++)
 		tls_port = cx->tls_ports[i] == port;
+	if (!tls_port)
+		tls_port = tls_server_known(cx, f, fidx(c, TLS_DIR_S2C));
 
 	if (d0 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d0)) {
 		/* A flow picked up mid-stream starts anywhere in the byte
@@ -397,8 +434,10 @@ conn_eval(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
 
 	if (fa->ch_seen && c->ch_ts == 0)
 		c->ch_ts = ts;
-	if (fa->sh_seen && c->sh_ts == 0)
+	if (fa->sh_seen && c->sh_ts == 0) {
 		c->sh_ts = ts;
+		tls_server_note(cx, f, fidx(c, TLS_DIR_S2C));
+	}
 
 	/* Picked up mid-stream, or the guess of sides was wrong. */
 	if (fa->client_dir == TLS_DIR_S2C) {

@@ -676,6 +676,38 @@ START_TEST(test_not_tls_extra_port)
 }
 END_TEST
 
+/* Plaintext to a port that is not a usual TLS port is not_tls when the
+ * same server answered another client with a ServerHello; to a server
+ * that never spoke TLS it is not reported. */
+START_TEST(test_not_tls_known_server)
+{
+	struct tconn t;
+
+	tc_init(&t, 46000, 5555);
+	tc_handshake(&t);
+	tc_data(&t, true, (const uint8_t *)http_req, strlen(http_req), 0);
+	tc_close_both(&t, true);
+	flow_finish(t.ft);
+	ck_assert_int_eq(t.seen.n, 0); /* nobody spoke TLS on 5555 yet */
+
+	t.cport = 46001;
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, (size_t)2, 0); /* a real ServerHello */
+	tc_close_both(&t, true);
+	flow_finish(t.ft);
+	ck_assert_int_eq(t.seen.n, 1);
+
+	t.cport = 46002;
+	tc_handshake(&t);
+	tc_data(&t, true, (const uint8_t *)http_req, strlen(http_req), 0);
+	tc_close_both(&t, true);
+	ck_assert_int_eq(t.seen.n, 2);
+	ck_assert_int_eq(t.seen.result, CONN_NOT_TLS);
+	ck_assert_int_eq(t.seen.client_bytes, TLS_DETECT_HTTP_REQUEST);
+	tc_free(&t);
+}
+END_TEST
+
 /* Picked up mid-stream, and the packet carrying the ClientHello also
  * carries the client's FIN: the swap is still pending in the flow table
  * when the result is handed over, which must have the sides right. */
@@ -759,6 +791,7 @@ conn_suite(void)
 	    (int)(sizeof(plain_cases) / sizeof(plain_cases[0])));
 	tcase_add_loop_test(tc, test_midstream_swap, 0, nfull);
 	tcase_add_test(tc, test_not_tls_extra_port);
+	tcase_add_test(tc, test_not_tls_known_server);
 	tcase_add_test(tc, test_midstream_swap_same_packet);
 	tcase_add_test(tc, test_nomem);
 	tcase_add_test(tc, test_names);

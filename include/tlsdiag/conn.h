@@ -107,6 +107,19 @@ struct conn_result {
 
 typedef void (*conn_emit_fn)(void *out_ctx, const struct conn_result *r);
 
+/* Servers seen answering with a ServerHello, remembered so that plaintext
+ * sent to them later is "not TLS" on any port (a direct-mapped cache: a
+ * collision forgets the older server, which only loses a hint).  4096
+ * servers cover the busy endpoints of a span port in 80 KiB. */
+#define CONN_TLS_SERVERS 4096
+
+struct conn_tls_server {
+	bool used;
+	uint8_t af;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
 /* Configuration and counters of the consumer; `ctx` of conn_ops.  The
  * caller fills ft (after flow_table_new()), emit, out_ctx, mem and lim,
  * and zeroes the rest. */
@@ -123,6 +136,9 @@ struct conn_ctx {
 	const uint16_t *tls_ports;
 	size_t ntls_ports;
 
+	/* Servers that spoke TLS (see CONN_TLS_SERVERS). */
+	struct conn_tls_server tls_servers[CONN_TLS_SERVERS];
+
 	/* Counters. */
 	uint64_t results[CONN_NRESULTS];
 	uint64_t nomem; /* flows not followed: the budget or malloc refused */
@@ -135,7 +151,9 @@ const char *conn_result_name(enum conn_result_kind k);
 const char *conn_closer_name(enum conn_closer c);
 
 /* True for the ports where a plaintext first byte means "not TLS" rather
- * than "some other protocol": 443, 465, 636, 853, 993, 995, 8443. */
+ * than "some other protocol": 443, 465, 636, 853, 993, 995, 8443.  Besides
+ * these, any server endpoint that answered another client with a
+ * ServerHello counts (struct conn_ctx.tls_servers). */
 bool conn_port_is_tls(uint16_t port);
 
 #endif
