@@ -12,7 +12,7 @@ DESTDIR ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS      := libpcap wolfssl
+PKGS      := libpcap wolfssl libmicrohttpd
 CPPFLAGS  += -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 CSTD      := -std=c11
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -295,16 +295,25 @@ check_not_tls(struct conn_ctx *cx, struct flow *f, struct conn *c, uint64_t ts,
 	if (!tls_port)
 		tls_port = tls_server_known(cx, f, fidx(c, TLS_DIR_S2C));
 
-	if (d0 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d0)) {
+	if (d0 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d0) &&
+	    !fa->dir[0].upgraded) {
 		/* A flow picked up mid-stream starts anywhere in the byte
 		 * stream: only a recognised protocol says "not TLS" there. */
 		bool sure = !f->client_guessed || d0 != TLS_DETECT_UNKNOWN;
 
+		/* Elsewhere than a TLS port, plaintext may still turn into
+		 * TLS (STARTTLS, CONNECT): wait until the parser gave up
+		 * looking, then let the flow go without a report. */
+		if (!tls_port && !ending &&
+		    fa->dir[0].stop != TLS_STOP_NOT_TLS)
+			return false;
 		conn_finish(cx, f, c, tls_port && sure, CONN_NOT_TLS,
 			    "client_not_tls", TLS_DIR_C2S, ts, ending);
 		return true;
 	}
-	if (d1 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d1)) {
+	/* After an upgrade the server's plaintext is the protocol's own. */
+	if (d1 != TLS_DETECT_NEED_MORE && !tls_detect_is_tls(d1) &&
+	    !fa->dir[0].upgraded && !fa->dir[1].upgraded) {
 		if (fa->ch_seen) {
 			conn_finish(cx, f, c, true, CONN_NOT_TLS,
 				    "server_not_tls", TLS_DIR_S2C, ts, ending);
@@ -539,6 +548,11 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	st = tls_conn_feed(&c->tc, d, p, len, ts_us);
 	if (st < 0)
 		flow_dir_done(f, dir);
+	/* A client that turned out to upgrade to TLS (a PROXY header in its
+	 * own segment before the ClientHello) is not "not TLS" after all. */
+	if (c->pending && c->p_kind == CONN_NOT_TLS &&
+	    c->tc.facts.dir[TLS_DIR_C2S].upgraded)
+		c->pending = false;
 	if (!c->pending)
 		(void)conn_eval(cx, f, c, d, ts_us);
 }

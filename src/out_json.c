@@ -497,6 +497,8 @@ json_validation(FILE *out, const struct certcheck *cc)
 	fputc('}', out);
 }
 
+static void json_detect(FILE *out, enum tls_detect_kind k);
+
 static void
 json_tls(FILE *out, const struct conn_result *r)
 {
@@ -506,7 +508,14 @@ json_tls(FILE *out, const struct conn_result *r)
 	unsigned i;
 	size_t len;
 
-	fputs(", \"tls\": {\"client_hello\": ", out);
+	fputs(", \"tls\": {", out);
+	if (fa->dir[TLS_DIR_C2S].upgraded) {
+		/* TLS after plaintext: STARTTLS, CONNECT, PROXY. */
+		fputs("\"upgraded_from\": ", out);
+		json_detect(out, (enum tls_detect_kind)fa->dir[TLS_DIR_C2S].detect);
+		fputs(", ", out);
+	}
+	fputs("\"client_hello\": ", out);
 	json_client_hello(out, fa);
 	fputs(", \"version\": ", out);
 	if (fa->version != 0)

@@ -30,6 +30,7 @@ enum rmode {
 	RM_DETECT,  /* first bytes: tls_detect decides */
 	RM_SSLV2,   /* inside the SSLv2-compatible ClientHello */
 	RM_RECORDS, /* TLS records */
+	RM_PLAIN,   /* not TLS yet: watching for TLS to start (STARTTLS) */
 	RM_STOPPED  /* framing lost or not TLS: bytes are only counted */
 };
 
@@ -457,6 +458,7 @@ detect_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 	enum tls_detect_kind kind;
 	struct cur pre;
 	size_t take = sizeof(d->pre) - d->pre_len;
+	size_t held = d->pre_len; /* bytes held from earlier chunks */
 
 	if (take > in->left)
 		take = in->left;
@@ -474,12 +476,87 @@ detect_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 	} else if (kind == TLS_DETECT_SSLV2_HELLO) {
 		d->mode = RM_SSLV2;
 	} else {
-		dir_stop(c, dir, TLS_STOP_NOT_TLS, ts_us);
-		return;
+		/* Not TLS yet: the held bytes are plaintext to scan.  When
+		 * they all came from this chunk, give them back to it, so that
+		 * the scan sees the chunk whole (TLS may start inside it). */
+		d->mode = RM_PLAIN;
+		d->line_start = true;
+		if (held == 0) {
+			in->p -= take;
+			in->left += take;
+			d->pre_len = 0;
+			return;
+		}
 	}
 	pre = cur_make(d->pre, d->pre_len);
-	run(c, dir, &pre, ts_us);
 	d->pre_len = 0;
+	run(c, dir, &pre, ts_us);
+}
+
+/* Does a TLS handshake record that starts the handshake of this side begin
+ * at p: type 22, version 3.0 to 3.4, a sane length, and a ClientHello (from
+ * the client) or ServerHello (from the server) inside? */
+static bool
+upgrade_at(const struct tls_conn *c, int dir, const uint8_t *p, size_t n)
+{
+	uint16_t len;
+	uint8_t want;
+
+	if (n < 6 || p[0] != CT_HANDSHAKE || p[1] != 3 || p[2] > 4)
+		return false;
+	len = (uint16_t)(p[3] << 8 | p[4]);
+	if (len < 4 || len > TLS_RECORD_MAX)
+		return false;
+	/* The client speaks first; a server's TLS starts only after the
+	 * client's ClientHello. */
+	if (c->facts.ch_seen && dir != c->facts.client_dir)
+		want = 2;
+	else
+		want = 1;
+	return p[5] == want;
+}
+
+/* Plaintext: look for TLS starting at the start of a chunk or of a line
+ * (STARTTLS answers, CONNECT replies and PROXY v1 headers end in CRLF), or
+ * right after a PROXY protocol v2 header (HAProxy's binary preamble).  A
+ * record header split over two chunks is missed.  XXX: binary protocols
+ * whose upgrade is not aligned with a segment (rare) are missed too. */
+static void
+plain_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
+{
+	static const uint8_t proxy2[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+					   0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+	struct tls_rdir *d = &c->rd[dir];
+	struct tls_dir_facts *df = &c->facts.dir[dir];
+	uint64_t base = d->plain_seen; /* where this chunk starts */
+	size_t i, n = in->left;
+
+	for (i = 0; i < n; i++) {
+		bool cand = i == 0 || d->line_start;
+
+		if (base + i == 0 && n >= 16 &&
+		    memcmp(in->p, proxy2, sizeof(proxy2)) == 0) {
+			size_t skip = 16u + (size_t)(in->p[14] << 8 | in->p[15]);
+
+			if (skip < n && upgrade_at(c, dir, in->p + skip, n - skip)) {
+				i = skip;
+				cand = true;
+			}
+		}
+		if (cand && upgrade_at(c, dir, in->p + i, n - i)) {
+			(void)cur_skip(in, i);
+			d->plain_seen += i;
+			d->mode = RM_RECORDS;
+			df->upgraded = true;
+			df->upgrade_offset = d->plain_seen;
+			return;
+		}
+		d->line_start = in->p[i] == '\n';
+	}
+	(void)cur_skip(in, n);
+	d->plain_seen += n;
+	if (d->plain_seen >= TLS_UPGRADE_SCAN_MAX)
+		dir_stop(c, dir, TLS_STOP_NOT_TLS, ts_us);
 }
 
 static void
@@ -497,6 +574,9 @@ run(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 			break;
 		case RM_RECORDS:
 			records_step(c, dir, in, ts_us);
+			break;
+		case RM_PLAIN:
+			plain_step(c, dir, in, ts_us);
 			break;
 		default:
 			return;
@@ -528,6 +608,8 @@ dir_status(struct tls_conn *c, int dir)
 		return TLS_E_VIOLATION;
 	case RM_DETECT:
 		need = d->pre_len > 0 ? 1 : 0;
+		break;
+	case RM_PLAIN:
 		break;
 	case RM_SSLV2:
 		need =

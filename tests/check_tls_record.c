@@ -1466,17 +1466,27 @@ START_TEST(test_not_tls)
 		n = strlen(t[i].s);
 		if (n == 0)
 			n = 6;
+		static const uint8_t zeros[1024];
+
 		tls_conn_init(&c, NULL, NULL);
-		/* Byte by byte: "need more" until decided. */
+		/* Byte by byte: "need more" until decided, then 0 while the
+		 * plaintext is watched for TLS starting later. */
 		for (k = 0; k < n; k++) {
 			st = feed(&c, t[i].dir, (const uint8_t *)t[i].s + k, 1,
 				  10);
-			if (c.facts.dir[t[i].dir].stop == TLS_STOP_NONE)
+			if (c.facts.dir[t[i].dir].detect == TLS_DETECT_NEED_MORE)
 				ck_assert_int_eq(st, 1);
 			else
-				ck_assert_int_eq(st, TLS_E_NOT_TLS);
+				ck_assert_int_eq(st, 0);
 		}
 		ck_assert_uint_eq(c.facts.dir[t[i].dir].detect, t[i].kind);
+		ck_assert_uint_eq(c.facts.dir[t[i].dir].stop, TLS_STOP_NONE);
+		/* TLS_UPGRADE_SCAN_MAX bytes without TLS: not TLS. */
+		for (k = n; k < TLS_UPGRADE_SCAN_MAX; k += sizeof(zeros))
+			st = feed(&c, t[i].dir, zeros, sizeof(zeros), 10);
+		ck_assert_int_eq(st, TLS_E_NOT_TLS);
+		ck_assert(!c.facts.dir[t[i].dir].upgraded);
+		n = c.facts.dir[t[i].dir].bytes;
 		ck_assert_uint_eq(c.facts.dir[t[i].dir].stop, TLS_STOP_NOT_TLS);
 		ck_assert_uint_eq(c.facts.anomaly[TLS_ANOM_NOT_TLS], 1);
 		ck_assert_uint_eq(c.facts.dir[t[i].dir].bytes, n);
@@ -1484,6 +1494,65 @@ START_TEST(test_not_tls)
 				  TLS_DETECT_NEED_MORE);
 		tls_conn_free(&c);
 	}
+}
+END_TEST
+
+/* Plaintext, then TLS: STARTTLS after a line, a ClientHello after an
+ * HTTP CONNECT reply in the same chunk, after a PROXY v2 header, and not in
+ * the middle of a line. */
+START_TEST(test_upgrade)
+{
+	static const char *const pre[] = {
+	    "EHLO client\r\nSTARTTLS\r\n",
+	    "CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "PROXY TCP4 192.0.2.1 192.0.2.2 5000 443\r\n",
+	};
+	static const uint8_t proxy2[] = {
+	    0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54,
+	    0x0a, 0x21, 0x11, 0x00, 0x0c, 192, 0, 2, 1, 192, 0, 2, 2, 0x13,
+	    0x88, 0x01, 0xbb};
+	struct tls_conn c;
+	uint8_t buf[2048];
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		/* As a separate chunk, and in the same chunk. */
+		tls_conn_init(&c, NULL, NULL);
+		(void)feed(&c, 0, (const uint8_t *)pre[i], strlen(pre[i]), 10);
+		ck_assert(!tls_detect_is_tls(c.facts.dir[0].detect));
+		(void)feed(&c, 0, cap_tls12_c2s, sizeof(cap_tls12_c2s), 11);
+		ck_assert_msg(c.facts.dir[0].upgraded, "%s", pre[i]);
+		ck_assert(c.facts.ch_seen);
+		ck_assert_uint_eq(c.facts.dir[0].upgrade_offset, strlen(pre[i]));
+		tls_conn_free(&c);
+
+		n = strlen(pre[i]);
+		memcpy(buf, pre[i], n);
+		memcpy(buf + n, cap_tls12_c2s, sizeof(cap_tls12_c2s));
+		tls_conn_init(&c, NULL, NULL);
+		(void)feed(&c, 0, buf, n + sizeof(cap_tls12_c2s), 10);
+		ck_assert(c.facts.dir[0].upgraded);
+		ck_assert(c.facts.ch_seen);
+		tls_conn_free(&c);
+	}
+
+	memcpy(buf, proxy2, sizeof(proxy2));
+	memcpy(buf + sizeof(proxy2), cap_tls12_c2s, sizeof(cap_tls12_c2s));
+	tls_conn_init(&c, NULL, NULL);
+	(void)feed(&c, 0, buf, sizeof(proxy2) + sizeof(cap_tls12_c2s), 10);
+	ck_assert(c.facts.dir[0].upgraded);
+	ck_assert_uint_eq(c.facts.dir[0].upgrade_offset, sizeof(proxy2));
+	ck_assert(c.facts.ch_seen);
+	tls_conn_free(&c);
+
+	/* A record header in the middle of a line is plaintext. */
+	memcpy(buf, "XX", 2);
+	memcpy(buf + 2, cap_tls12_c2s, sizeof(cap_tls12_c2s));
+	tls_conn_init(&c, NULL, NULL);
+	(void)feed(&c, 0, buf, 2 + sizeof(cap_tls12_c2s), 10);
+	ck_assert(!c.facts.dir[0].upgraded);
+	ck_assert(!c.facts.ch_seen);
+	tls_conn_free(&c);
 }
 END_TEST
 
@@ -1593,6 +1662,7 @@ tls_record_suite(void)
 	tcase_add_test(tc, test_tls13_rejected_flight);
 	tcase_add_test(tc, test_gaps);
 	tcase_add_test(tc, test_not_tls);
+	tcase_add_test(tc, test_upgrade);
 	tcase_add_test(tc, test_sslv2_hello);
 	tcase_add_test(tc, test_swap);
 	suite_add_tcase(s, tc);

@@ -8,8 +8,8 @@
 # apt-get line is printed and the script fails, so make stops.
 set -u
 
-build_pkgs="gcc make pkg-config libpcap-dev libwolfssl-dev ca-certificates"
-test_pkgs="check tshark tcpdump jq python3 valgrind clang libclang-rt-14-dev iproute2"
+build_pkgs="gcc make pkg-config libpcap-dev libwolfssl-dev libmicrohttpd-dev ca-certificates"
+test_pkgs="check tshark tcpdump jq python3 valgrind clang libclang-rt-14-dev iproute2 prometheus"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;
@@ -19,7 +19,7 @@ esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	# Not Debian: trust pkg-config to tell whether the libraries are there.
-	for p in libpcap wolfssl; do
+	for p in libpcap wolfssl libmicrohttpd; do
 		pkg-config --exists "$p" 2>/dev/null ||
 			{ echo "tlsdiag: $p development files not found (pkg-config $p)" >&2; exit 1; }
 	done

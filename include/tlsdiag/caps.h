@@ -122,4 +122,10 @@
  * over a chain of minimal 8-byte headers. */
 #define DEC_IP6_EXT_MAX 16
 
+/* Plaintext bytes of a direction scanned for TLS starting later (STARTTLS
+ * in SMTP, IMAP, POP3, FTP, LDAP, PostgreSQL, MySQL; an HTTP CONNECT
+ * through a proxy; a PROXY protocol header).  Those exchanges take a few
+ * hundred bytes; 16 KiB leaves room for long banners and capability lists
+ * while plaintext bulk traffic stops costing anything soon. */
+#define TLS_UPGRADE_SCAN_MAX (16u * 1024u)
 #endif

@@ -461,6 +461,9 @@ struct tls_nst {
 /* What one direction showed. */
 struct tls_dir_facts {
 	uint8_t detect; /* enum tls_detect_kind of its first bytes */
+	bool upgraded;	/* plaintext first (detect says what), then TLS from
+			   byte upgrade_offset on (STARTTLS, CONNECT, PROXY) */
+	uint64_t upgrade_offset;
 	uint8_t stop;	/* enum tls_stop */
 	bool ccs;	/* a ChangeCipherSpec was seen */
 	bool encrypted; /* TLS <= 1.2: after its CCS, records are

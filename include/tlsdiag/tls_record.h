@@ -10,8 +10,11 @@
  *
  * What it does, per direction:
  *   - tls_detect on the first bytes: a TLS record or an SSLv2-compatible
- *     ClientHello goes on; anything else stops the direction (facts
- *     dir[d].detect says what it was, stop = not_tls).
+ *     ClientHello goes on; anything else (facts dir[d].detect says what)
+ *     is plaintext scanned for TLS starting later, at the start of a chunk
+ *     or a line or after a PROXY v2 header: STARTTLS, HTTP CONNECT, PROXY
+ *     (facts dir[d].upgraded); after TLS_UPGRADE_SCAN_MAX bytes without
+ *     it the direction stops (stop = not_tls).
  *   - Record framing (RFC 8446 5.1, RFC 5246 6.2): records are streamed,
  *     never buffered whole, so a record split over many feeds and many
  *     records in one feed cost nothing extra.  A record longer than
@@ -92,7 +95,9 @@ struct tls_limits {
 
 /* Private: the parser state of one direction. */
 struct tls_rdir {
-	uint8_t mode;	 /* detect, sslv2, records, stopped */
+	uint8_t mode;	 /* detect, sslv2, records, plain, stopped */
+	bool line_start; /* plain: the last byte seen ended a line */
+	uint32_t plain_seen; /* plain: bytes scanned so far */
 	bool ccs_enc;	 /* TLS <= 1.2 CCS seen: 21, 22 unreadable */
 	uint8_t pre_len; /* bytes held for tls_detect */
 	uint8_t pre[TLS_DETECT_MAX];
