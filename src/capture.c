@@ -18,6 +18,7 @@
 
 struct source {
 	pcap_t *p;
+	FILE *fp;	  /* a file opened, its header not read yet */
 	const char *name; /* borrowed from the options */
 	int dlt;
 };
@@ -27,6 +28,7 @@ struct capture {
 	int nsrc;
 	int cur;		 /* source being read */
 	bool live;
+	struct cap_opts opts; /* borrowed strings: the caller's */
 	volatile sig_atomic_t stop;
 	struct cap_stats st;
 };
@@ -86,26 +88,36 @@ check_link(struct source *s, char *errbuf)
 	return -1;
 }
 
+/* Open a file for reading: nothing of it is parsed yet, so this may run
+ * with privileges that are dropped before the header is read. */
 static int
-open_file(struct source *s, const char *file, const struct cap_opts *o,
-    char *errbuf)
+open_file(struct source *s, const char *file, char *errbuf)
+{
+	s->name = strcmp(file, "-") == 0 ? "(stdin)" : file;
+	s->fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	if (s->fp == NULL) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", file,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a file's header (hostile input: after the privilege drop), check
+ * its link type and set the filter. */
+static int
+activate_file(struct source *s, const struct cap_opts *o, char *errbuf)
 {
 	char pcerr[PCAP_ERRBUF_SIZE];
 
-	s->name = strcmp(file, "-") == 0 ? "(stdin)" : file;
 	pcerr[0] = '\0';
-	s->p = pcap_open_offline_with_tstamp_precision(file,
+	s->p = pcap_fopen_offline_with_tstamp_precision(s->fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, pcerr);
 	if (s->p == NULL) {
-		/* libpcap's message already starts with the file name for
-		 * errno errors ("x: No such file or directory"). */
-		if (strncmp(pcerr, file, strlen(file)) == 0)
-			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", pcerr);
-		else
-			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", s->name,
-			    pcerr);
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", s->name, pcerr);
 		return -1;
 	}
+	s->fp = NULL; /* pcap_close() closes it now */
 	if (check_link(s, errbuf) != 0)
 		return -1;
 	return set_filter(s->p, s->name, o->filter, s->dlt, false, errbuf);
@@ -207,15 +219,29 @@ cap_open(const struct cap_opts *o, char *errbuf)
 	}
 	c->nsrc = n;
 	c->live = o->iface != NULL;
+	c->opts = *o;
 	for (i = 0; i < n; i++) {
 		int rc = c->live ? open_live(&c->src[i], o, errbuf)
-				 : open_file(&c->src[i], o->files[i], o, errbuf);
+				 : open_file(&c->src[i], o->files[i], errbuf);
 		if (rc != 0) {
 			cap_close(c);
 			return NULL;
 		}
 	}
 	return c;
+}
+
+int
+cap_activate(struct capture *c, char *errbuf)
+{
+	int i;
+
+	errbuf[0] = '\0';
+	for (i = 0; i < c->nsrc; i++)
+		if (c->src[i].p == NULL &&
+		    activate_file(&c->src[i], &c->opts, errbuf) != 0)
+			return -1;
+	return 0;
 }
 
 int
@@ -229,6 +255,12 @@ cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
 	errbuf[0] = '\0';
 	while (c->cur < c->nsrc && !c->stop) {
 		struct source *s = &c->src[c->cur];
+
+		if (s->p == NULL) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE,
+			    "%s: not activated (cap_activate)", s->name);
+			return -1;
+		}
 
 		if (count != 0 && c->st.packets >= count)
 			break;
@@ -293,9 +325,12 @@ cap_close(struct capture *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nsrc; i++)
+	for (i = 0; i < c->nsrc; i++) {
 		if (c->src[i].p != NULL)
 			pcap_close(c->src[i].p);
+		else if (c->src[i].fp != NULL && c->src[i].fp != stdin)
+			fclose(c->src[i].fp);
+	}
 	free(c->src);
 	free(c);
 }

@@ -39,6 +39,7 @@ struct conn {
 	 * within milliseconds, so the parser keeps reading until the
 	 * connection closes, CONN_LINGER_US pass, or the flow ends. */
 	bool pending;
+	uint64_t p_app; /* client records of type 23 when it became pending */
 	enum conn_result_kind p_kind;
 	const char *p_reason;
 	int8_t p_dir;
@@ -155,6 +156,17 @@ closer_of(const struct flow *f, struct conn_result *r)
 	}
 }
 
+/* The client already sent application data after its handshake messages
+ * (in TLS 1.3 its Finished is the first type-23 record). */
+static bool
+client_sent_data(const struct conn *c)
+{
+	const struct tls_facts *fa = &c->tc.facts;
+	uint64_t n = fa->dir[TLS_DIR_C2S].appdata_records;
+
+	return fa->tls13 ? n >= 2 : n >= 1;
+}
+
 /* Hand the result over and let the flow go: from now on the flow table
  * only counts its packets, and this conn is gone (f->app is NULL). */
 static void
@@ -167,13 +179,19 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 	struct flow view;
 	const struct flow *fv = f;
 
-	if (emit && kind != CONN_ESTABLISHED && !ending && !c->pending &&
+	if (emit && !ending && !c->pending &&
+	    !(kind == CONN_ESTABLISHED && client_sent_data(c)) &&
 	    !(f->dir[0].rst || f->dir[1].rst || (f->dir[0].fin && f->dir[1].fin))) {
+		/* An established handshake waits too, for the client's first
+		 * application data: a client that checks the host name or an
+		 * OCSP staple only after the handshake (curl) closes with an
+		 * alert instead, and that belongs in the report. */
 		c->pending = true;
 		c->p_kind = kind;
 		c->p_reason = reason;
 		c->p_dir = (int8_t)rdir;
 		c->p_ts = ts;
+		c->p_app = c->tc.facts.dir[TLS_DIR_C2S].appdata_records;
 		return;
 	}
 	if (emit) {
@@ -534,6 +552,9 @@ conn_of(struct flow *f)
 	return f->app == &conn_refused ? NULL : f->app;
 }
 
+static void conn_flush(struct conn_ctx *cx, struct flow *f, struct conn *c,
+    bool ending);
+
 static void
 conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	  uint64_t ts_us)
@@ -553,6 +574,12 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	if (c->pending && c->p_kind == CONN_NOT_TLS &&
 	    c->tc.facts.dir[TLS_DIR_C2S].upgraded)
 		c->pending = false;
+	/* Established, and the client sent its first data: confirmed. */
+	if (c->pending && c->p_kind == CONN_ESTABLISHED &&
+	    c->tc.facts.dir[TLS_DIR_C2S].appdata_records > c->p_app) {
+		conn_flush(cx, f, c, false);
+		return;
+	}
 	if (!c->pending)
 		(void)conn_eval(cx, f, c, d, ts_us);
 }

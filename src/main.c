@@ -21,9 +21,12 @@
 #include "tlsdiag/caps.h"
 #include "tlsdiag/certcheck.h"
 #include "tlsdiag/conn.h"
+#include "tlsdiag/infer.h"
+#include "tlsdiag/metrics.h"
 #include "tlsdiag/out_flows.h"
 #include "tlsdiag/out_json.h"
 #include "tlsdiag/out_text.h"
+#include "tlsdiag/priv.h"
 #include "tlsdiag/sensor.h"
 
 #define TLSDIAG_VERSION "0.1.0"
@@ -36,22 +39,39 @@
 
 static struct capture *g_cap; /* for the signal handler only */
 
-/* Where each decided connection goes: the text report and/or JSON lines. */
+/* Where each decided connection goes: the inference engine, then the
+ * text report and/or JSON lines, and the metrics. */
 struct outputs {
+	struct infer *infer;
 	struct out_text text;
 	bool text_on;
 	FILE *json;	/* NULL: no JSON */
+	struct metrics *metrics; /* NULL: no --metrics */
 };
 
 static void
 emit(void *ctx, const struct conn_result *r)
 {
 	struct outputs *o = ctx;
+	struct conn_result rr = *r;
+	struct infer_cause cause;
+	const struct tls_facts *fa = r->facts;
 
+	if (o->infer != NULL) {
+		infer_judge(o->infer, r, &cause);
+		rr.cause = &cause;
+	}
 	if (o->json != NULL)
-		out_json_write(o->json, r);
+		out_json_write(o->json, &rr);
 	if (o->text_on)
-		out_text_write(&o->text, r);
+		out_text_write(&o->text, &rr);
+	if (o->metrics != NULL)
+		metrics_count_result(o->metrics, conn_result_name(r->result),
+		    rr.cause != NULL && rr.cause->cause != INFER_NONE
+			? rr.cause->id : NULL,
+		    rr.cause != NULL ? rr.cause->fix_side : NULL,
+		    fa != NULL && fa->ch.sni_present ? fa->ch.sni : NULL,
+		    fa != NULL && fa->ch.sni_present ? fa->ch.sni_len : 0);
 }
 
 static void
@@ -60,7 +80,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: tlsdiag [-Dnpv] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
 	    "               [-B KIB] [--json FILE|-] [--ca-file FILE] [--ca-dir DIR]\n"
-	    "               [--add-ca FILE] [--crl FILE] [--flows] [expression]\n"
+	    "               [--add-ca FILE] [--crl FILE] [-Z USER] [--no-drop]\n"
+	    "               [--metrics ADDR:PORT] [--flows] [expression]\n"
 	    "\n"
 	    "Passive TLS handshake failure analyzer.\n"
 	    "\n"
@@ -83,6 +104,11 @@ usage(FILE *out)
 	    "  --add-ca FILE  trust FILE's CA certificates besides the system bundle\n"
 	    "  --crl FILE     check serials against a CRL, PEM or DER (repeatable)\n"
 	    "  --no-cert-cache  decode and validate every chain anew (for measuring)\n"
+	    "  -Z USER        started as root, drop to USER once the capture, trust\n"
+	    "                 store and outputs are open (default: nobody)\n"
+	    "  --no-drop      keep root (not recommended: packets are hostile input)\n"
+	    "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	    "  --tls-port PORT  plaintext to PORT is not_tls, as on 443 (repeatable)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
 	    "  --max-flows N  connections tracked at once (default %d)\n"
 	    "  -h, --help     this help\n"
@@ -163,7 +189,13 @@ enum {
 	OPT_ADD_CA,
 	OPT_CRL,
 	OPT_NO_CERT_CACHE,
+	OPT_NO_DROP,
+	OPT_METRICS,
+	OPT_TLS_PORT,
 };
+
+/* Ports named with --tls-port; a few cover real deployments. */
+#define MAX_TLS_PORTS 64
 
 /* Trust store sources, in the order given. */
 struct trust_arg {
@@ -221,6 +253,9 @@ main(int argc, char **argv)
 	    {"add-ca", required_argument, NULL, OPT_ADD_CA},
 	    {"crl", required_argument, NULL, OPT_CRL},
 	    {"no-cert-cache", no_argument, NULL, OPT_NO_CERT_CACHE},
+	    {"no-drop", no_argument, NULL, OPT_NO_DROP},
+	    {"metrics", required_argument, NULL, OPT_METRICS},
+	    {"tls-port", required_argument, NULL, OPT_TLS_PORT},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -241,6 +276,12 @@ main(int argc, char **argv)
 	struct x509_store *store = NULL;
 	struct x509_cache *xcache = NULL;
 	struct certcheck_ctx certs;
+	const char *drop_user = PRIV_USER_DEFAULT, *metrics_addr = NULL;
+	uint16_t tls_ports[MAX_TLS_PORTS];
+	size_t ntls_ports = 0;
+	bool drop = true;
+	char perr[PRIV_ERR_SIZE > METRICS_ERR_SIZE ? PRIV_ERR_SIZE
+						     : METRICS_ERR_SIZE];
 	uint64_t count = 0;
 	bool flows = false, list = false, verbose = false;
 	int ch, rc, status = 0;
@@ -252,7 +293,7 @@ main(int argc, char **argv)
 	co.files = files;
 	flow_config_default(&fc);
 
-	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:v", longopts,
+	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:vZ:", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'B':
@@ -289,6 +330,21 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'Z':
+			drop_user = optarg;
+			break;
+		case OPT_NO_DROP:
+			drop = false;
+			break;
+		case OPT_METRICS:
+			metrics_addr = optarg;
+			break;
+		case OPT_TLS_PORT:
+			if (ntls_ports == MAX_TLS_PORTS)
+				die(2, "too many --tls-port (at most %s)", "64");
+			tls_ports[ntls_ports++] = (uint16_t)parse_num(
+			    "--tls-port", optarg, 1, 65535);
 			break;
 		case OPT_FLOWS:
 			flows = true;
@@ -367,6 +423,24 @@ main(int argc, char **argv)
 	if (!flows)
 		store = load_trust(trust, ntrust);
 
+	if (metrics_addr != NULL) {
+		if ((outs.metrics = metrics_new()) == NULL)
+			die(1, "%s", "out of memory");
+		if (metrics_listen(outs.metrics, metrics_addr, perr,
+			sizeof(perr)) != 0)
+			die(1, "%s", perr);
+	}
+
+	/* Everything that needs root is open: give root up before the first
+	 * byte of a packet, or of a capture file's header, is parsed. */
+	if (drop && priv_drop(drop_user, perr, sizeof(perr)) != 0)
+		die(1, "%s", perr);
+	if (cap_activate(cap, errbuf) != 0)
+		die(1, "%s", errbuf);
+	if (outs.metrics != NULL &&
+	    metrics_start(outs.metrics, perr, sizeof(perr)) != 0)
+		die(1, "%s", perr);
+
 	memset(&cc, 0, sizeof(cc));
 	if (flows)
 		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &out_flows_ops,
@@ -379,6 +453,10 @@ main(int argc, char **argv)
 	cc.emit = emit;
 	cc.out_ctx = &outs;
 	cc.mem = sensor_budget(sn);
+	cc.tls_ports = tls_ports;
+	cc.ntls_ports = ntls_ports;
+	if (!flows && (outs.infer = infer_new(NULL)) == NULL)
+		die(1, "%s", "out of memory");
 	if (store != NULL) {
 		if (cert_cache &&
 		    (xcache = x509_cache_new(X509_CACHE_CERTS_DEFAULT,
@@ -425,7 +503,21 @@ main(int argc, char **argv)
 		    PRIu64 " dropped by kernel, %" PRIu64
 		    " dropped by interface\n", cs.kernel_recv, cs.kernel_drop,
 		    cs.iface_drop);
+	if (outs.metrics != NULL) {
+		struct x509_cache_stats xs;
+
+		metrics_set_capture(outs.metrics, &cs);
+		metrics_set_flows(outs.metrics, sensor_flow_stats(sn));
+		metrics_set_memory(outs.metrics, sensor_mem(sn)->used);
+		if (xcache != NULL) {
+			x509_cache_get_stats(xcache, &xs);
+			metrics_set_cert_cache(outs.metrics, xs.chain_hits,
+			    xs.chain_misses);
+		}
+	}
 	g_cap = NULL;
+	infer_free(outs.infer);
+	metrics_free(outs.metrics);
 	/* The cache is charged to the sensor's budget: free it first. */
 	x509_cache_free(xcache);
 	x509_store_free(store);

@@ -13,6 +13,7 @@
 
 #include "tlsdiag/cur.h"
 #include "tlsdiag/fmt.h"
+#include "tlsdiag/infer.h"
 #include "tlsdiag/ja.h"
 #include "tlsdiag/out_json.h"
 #include "tlsdiag/tls_names.h"
@@ -558,6 +559,40 @@ json_detect(FILE *out, enum tls_detect_kind k)
 	json_str(out, k == TLS_DETECT_NEED_MORE ? NULL : tls_detect_name(k));
 }
 
+/* The inference engine's verdict.  Its evidence, advice and warnings were
+ * escaped for printing by infer (\xNN); they still go through the JSON
+ * escaper like every string. */
+static void
+json_cause(FILE *out, const struct infer_cause *c)
+{
+	unsigned i;
+
+	fputs(", \"cause\": {\"id\": ", out);
+	json_str(out, c->id);
+	fputs(", \"fix_side\": ", out);
+	json_str(out, c->fix_side);
+	fputs(", \"confidence\": ", out);
+	json_str(out, c->confidence);
+	fputs(", \"rule\": ", out);
+	json_str(out, c->rule);
+	fprintf(out, ", \"after_handshake\": %s, \"evidence\": [",
+	    c->after_handshake ? "true" : "false");
+	for (i = 0; i < c->nevidence; i++) {
+		if (i > 0)
+			fputs(", ", out);
+		json_str(out, c->evidence[i]);
+	}
+	fputs("], \"advice\": ", out);
+	json_str(out, c->advice[0] != '\0' ? c->advice : NULL);
+	fputs(", \"warnings\": [", out);
+	for (i = 0; i < c->nwarnings; i++) {
+		if (i > 0)
+			fputs(", ", out);
+		json_str(out, c->warnings[i]);
+	}
+	fputs("]}", out);
+}
+
 void
 out_json_write(FILE *out, const struct conn_result *r)
 {
@@ -600,6 +635,8 @@ out_json_write(FILE *out, const struct conn_result *r)
 	if (r->result != CONN_NOT_TLS ||
 	    (r->facts != NULL && r->facts->ch_seen))
 		json_tls(out, r);
+	if (r->cause != NULL)
+		json_cause(out, r->cause);
 	fputs("}\n", out);
 	fflush(out);
 }

@@ -9,6 +9,7 @@
 
 #include "tlsdiag/certcheck.h"
 #include "tlsdiag/fmt.h"
+#include "tlsdiag/infer.h"
 #include "tlsdiag/out_text.h"
 #include "tlsdiag/tls_names.h"
 
@@ -151,6 +152,31 @@ print_certs(FILE *out, const struct certcheck *cc)
 		fprintf(out, "  host name: %s\n", hm_status_name(cc->host.status));
 }
 
+/* The verdict first: what an engineer reads before anything else.  The
+ * lines were escaped for printing by infer. */
+static void
+print_cause(const struct out_text *o, const struct infer_cause *c)
+{
+	unsigned i;
+
+	if (o->color)
+		fprintf(o->out, "  cause: \033[1m%s\033[0m", c->id);
+	else
+		fprintf(o->out, "  cause: %s", c->id);
+	if (strcmp(c->fix_side, "unknown") == 0)
+		fprintf(o->out, " (fix side undetermined");
+	else
+		fprintf(o->out, " (fix on the %s side", c->fix_side);
+	fprintf(o->out, ", %s confidence)\n",
+	    c->confidence != NULL ? c->confidence : "no");
+	for (i = 0; i < c->nevidence; i++)
+		fprintf(o->out, "    evidence: %s\n", c->evidence[i]);
+	if (c->advice[0] != '\0')
+		fprintf(o->out, "    advice: %s\n", c->advice);
+	for (i = 0; i < c->nwarnings; i++)
+		fprintf(o->out, "    warning: %s\n", c->warnings[i]);
+}
+
 void
 out_text_write(void *ctx, const struct conn_result *r)
 {
@@ -162,7 +188,8 @@ out_text_write(void *ctx, const struct conn_result *r)
 	const char *res = conn_result_name(r->result);
 	unsigned i;
 
-	if (r->result == CONN_ESTABLISHED && !o->verbose)
+	if (r->result == CONN_ESTABLISHED && !o->verbose &&
+	    (r->cause == NULL || r->cause->nwarnings == 0))
 		return;
 	fmt_ts(ts, r->first_ts);
 	fmt_endpoint(cli, f->af, f->addr[FLOW_C2S], f->port[FLOW_C2S]);
@@ -180,6 +207,8 @@ out_text_write(void *ctx, const struct conn_result *r)
 		fputc(')', o->out);
 	}
 	fputc('\n', o->out);
+	if (r->cause != NULL && r->cause->cause != INFER_NONE)
+		print_cause(o, r->cause);
 
 	if (r->result == CONN_NOT_TLS) {
 		fprintf(o->out, "  client sent: %s; server sent: %s\n",

@@ -271,6 +271,10 @@ START_TEST(test_full_established)
 	tc_init(&t, 51514, 443);
 	tc_handshake(&t);
 	tc_replay(&t, full_cases[_i].cap, SIZE_MAX, full_cases[_i].mss);
+	/* Without application data from the client (the TLS 1.2 capture
+	 * ends with the handshake) the result waits for the end. */
+	if (t.seen.n == 0)
+		flow_finish(t.ft);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_ESTABLISHED);
 	ck_assert_str_eq(t.seen.reason, "");
@@ -415,6 +419,8 @@ START_TEST(test_tls13_finished_then_fin)
 	tc_replay(&t, &cap_tls13, 3, 0);
 	ck_assert_int_eq(t.seen.n, 0);
 	tc_send(&t, true, TH_FIN | TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 0); /* waits for the close */
+	tc_send(&t, false, TH_FIN | TH_ACK, NULL, 0);
 	ck_assert_int_eq(t.seen.n, 1);
 	ck_assert_int_eq(t.seen.result, CONN_ESTABLISHED);
 	ck_assert_int_eq(t.seen.closer, CONN_CLOSER_CLIENT_FIN);
@@ -575,6 +581,34 @@ START_TEST(test_linger_bound)
 	ck_assert_str_eq(t.seen.reason, "closed_after_client_hello");
 	tc_free(&t);
 	ck_assert_int_eq(t.seen.n, 1);
+}
+END_TEST
+
+/* A client that checks the host name after the handshake (curl) closes
+ * with an encrypted alert instead of sending a request: the result waits
+ * for it, so the report shows the alert. */
+START_TEST(test_alert_after_handshake)
+{
+	uint8_t alert[5 + 26];
+	struct tconn t;
+
+	memset(alert, 0xab, sizeof(alert));
+	alert[0] = 0x15;
+	alert[1] = 0x03;
+	alert[2] = 0x03;
+	alert[3] = 0x00;
+	alert[4] = 26;
+	tc_init(&t, 40200, 443);
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, SIZE_MAX, 0);
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_data(&t, true, alert, sizeof(alert), 0);
+	tc_close_both(&t, true);
+	ck_assert_int_eq(t.seen.n, 1);
+	ck_assert_int_eq(t.seen.result, CONN_ESTABLISHED);
+	ck_assert_uint_ge(t.seen.nalerts, 1); /* the capture's own, and ours */
+	ck_assert_int_eq(t.seen.closer, CONN_CLOSER_CLIENT_FIN);
+	tc_free(&t);
 }
 END_TEST
 
@@ -786,6 +820,7 @@ conn_suite(void)
 	    (int)(sizeof(close_cases) / sizeof(close_cases[0])));
 	tcase_add_test(tc, test_late_alert_kept);
 	tcase_add_test(tc, test_linger_bound);
+	tcase_add_test(tc, test_alert_after_handshake);
 	tcase_add_loop_test(
 	    tc, test_not_tls, 0,
 	    (int)(sizeof(plain_cases) / sizeof(plain_cases[0])));

@@ -2,7 +2,8 @@
  *
  * capture opens the sources (every -r file up front, so a missing file is
  * reported before any packet is read; or one live interface), compiles and
- * sets the BPF filter on each, and reads packets in order, the files one
+ * sets the BPF filter on each (for files after their headers are read, which
+ * may be after the privilege drop), and reads packets in order, the files one
  * after the other as one timeline.  It owns the pcap handles.  It never
  * decodes a packet: it hands the bytes and the link type to a callback.
  */
@@ -47,9 +48,17 @@ typedef void (*cap_packet_fn)(void *ctx, const struct pcap_pkthdr *h,
 
 struct capture;
 
-/* Open every source and set the filter.  On error returns NULL with a
- * one-line message naming the file or interface in errbuf. */
+/* Open every source: a live interface is opened, activated and given its
+ * filter (this needs the privileges); files are only opened, their headers
+ * are read by cap_activate(), which can run after the privilege drop.  On
+ * error returns NULL with a one-line message naming the file or interface
+ * in errbuf.  `o` and its strings must outlive the capture. */
 struct capture *cap_open(const struct cap_opts *o, char *errbuf);
+
+/* Read the headers of the files opened by cap_open(), check their link
+ * types and set the filter on them.  0, or -1 with the message in errbuf.
+ * Nothing to do for a live capture. */
+int cap_activate(struct capture *c, char *errbuf);
 
 /* Read up to `count` packets (0: no limit) across all sources.  Returns 0
  * at the end of the input or after cap_break(), -1 on a read error (a

@@ -49,6 +49,8 @@
 #include "tlsdiag/tls_msg.h"
 #include "tlsdiag/tls_record.h"
 
+struct infer_cause;
+
 enum conn_result_kind {
 	CONN_ESTABLISHED, /* "established" */
 	CONN_FAILED,	  /* "failed" */
@@ -103,6 +105,10 @@ struct conn_result {
 	/* The certificates judged at capture time; NULL when certificate
 	 * checking is off or no certificate was seen. */
 	const struct certcheck *certs;
+
+	/* The inference engine's verdict (infer.h), filled in between conn
+	 * and the outputs; NULL when none was made. */
+	const struct infer_cause *cause;
 };
 
 typedef void (*conn_emit_fn)(void *out_ctx, const struct conn_result *r);
