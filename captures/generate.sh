@@ -985,6 +985,80 @@ if begin tls13-gnutls-unknown-sha1; then
 	end
 fi
 
+# ---------------------------------------------------------------- chain faults
+#
+# Added after the first set (pki/gen.sh --extra made their certificates);
+# ports 22001-22008.  Make them alone with
+#   sudo bash captures/generate.sh '*-wrong_order' '*-bad_signature' \
+#       '*-ip_san' '*_mismatch-ip'
+
+# The server sends its chain as leaf, root, intermediate.  Clients build the
+# path from the set they were sent, so the handshake succeeds; the order is
+# still a server misconfiguration (RFC 5246 7.4.2 requires each certificate
+# to certify the one before it).  s_server sends a -cert_chain as given.
+if begin tls12-openssl-ok-wrong_order; then
+	srv_ossl 22001 good "$pki/root-inter.pem" -no_tls1_3
+	cap "tcp port 22001" cli_ossl 22001 good.test.tlsdiag
+	end
+fi
+if begin tls12-gnutls-ok-wrong_order; then
+	srv_gnutls 22002 "$pki/wrongorder-chain.pem" good -a
+	cap "tcp port 22002" cli_gnutls 22002 good.test.tlsdiag --priority "$G12"
+	end
+fi
+if begin tls12-nginx-curl-ok-wrong_order; then
+	srv_nginx 22003 "$(nginx_tls good.test.tlsdiag wrongorder-chain.pem good)"
+	cap "tcp port 22003" cli_curl 22003 good.test.tlsdiag --tls-max 1.2
+	end
+fi
+
+# The good leaf with one byte of its signature inverted (badsig.crt, with
+# good.key): the server does not notice, the client's signature check
+# fails.  No label in the cause table.
+if begin tls12-openssl-unknown-bad_signature; then
+	srv_ossl 22004 badsig "$pki/inter.crt" -no_tls1_3
+	cap "tcp port 22004" cli_ossl 22004 good.test.tlsdiag
+	end
+fi
+if begin tls12-gnutls-unknown-bad_signature; then
+	srv_gnutls 22005 "$pki/badsig-chain.pem" badsig -a
+	cap "tcp port 22005" cli_gnutls 22005 good.test.tlsdiag --priority "$G12"
+	end
+fi
+
+# A server reached by IP address (no SNI: RFC 6066 3 forbids IP literals in
+# it) whose leaf carries iPAddress SANs 127.0.0.1 and ::1 only; the client
+# checks the address.  Then the same client against the good leaf, which
+# has DNS names only: the address check fails.
+# cli_ossl_ip PORT S_CLIENT_ARGS...: s_client to 127.0.0.1 without SNI,
+# checking the IP address 127.0.0.1.
+cli_ossl_ip() {
+	local port=$1
+	shift
+	# shellcheck disable=SC2059
+	printf "$GET" 127.0.0.1 | timeout "${TMO:-10}" openssl s_client \
+	    -connect "127.0.0.1:$port" -noservername -verify_ip 127.0.0.1 \
+	    -CAfile "$pki/trust.pem" -verify_return_error -ign_eof "$@"
+}
+if begin tls12-openssl-ok-ip_san; then
+	srv_ossl 22006 ipsan "$pki/inter.crt" -no_tls1_3
+	cap "tcp port 22006" cli_ossl_ip 22006
+	end
+fi
+# curl sends no SNI for an IP address in the URL and checks the address.
+if begin tls12-nginx-curl-ok-ip_san; then
+	srv_nginx 22007 "$(nginx_tls _ ipsan-chain.pem ipsan)"
+	cap "tcp port 22007" timeout "${TMO:-10}" curl -sS -o /dev/null \
+	    -w '%{http_code}\n' --cacert "$pki/trust.pem" --tls-max 1.2 \
+	    "https://127.0.0.1:22007/ok.txt"
+	end
+fi
+if begin tls12-openssl-cert_name_mismatch-ip; then
+	srv_ossl 22008 good "$pki/inter.crt" -no_tls1_3
+	cap "tcp port 22008" cli_ossl_ip 22008
+	end
+fi
+
 # ---------------------------------------------------------------- demo
 
 # A short mixed capture for "make demo": successes and distinct failures.
