@@ -36,7 +36,8 @@ decode_chain(struct certcheck_ctx *cx, const struct tls_certs *tc,
 }
 
 static void
-check_host(struct certcheck *cc, const struct tls_client_hello *ch)
+check_host(struct certcheck *cc, const struct tls_client_hello *ch,
+    const uint8_t *addr, int af)
 {
 	const struct x509_cert *leaf = cc->server.cert[0];
 	struct hm_bytes dns[X509_SAN_MAX], ip[X509_SAN_MAX], cn;
@@ -68,14 +69,19 @@ check_host(struct certcheck *cc, const struct tls_client_hello *ch)
 		cn.len = strlen(leaf->cn);
 		pr.cn = &cn;
 	}
-	hm_ref_from_name(&cc->ref, ch->sni, ch->sni_len);
+	if (ch != NULL)
+		hm_ref_from_name(&cc->ref, ch->sni, ch->sni_len);
+	else
+		hm_ref_from_ip(&cc->ref, af, addr);
+	cc->host_by_ip = ch == NULL;
 	(void)hm_match(&cc->ref, &pr, &cc->host);
 	cc->host_checked = true;
 }
 
 void
 certcheck_run(struct certcheck_ctx *cx, const struct tls_facts *facts,
-    int64_t at, struct certcheck *out)
+    int64_t at, int server_af, const uint8_t *server_addr,
+    struct certcheck *out)
 {
 	const uint8_t *der[TLS_CERTS_MAX];
 	size_t len[TLS_CERTS_MAX];
@@ -103,9 +109,14 @@ certcheck_run(struct certcheck_ctx *cx, const struct tls_facts *facts,
 		out->validated = true;
 		cx->chains++;
 	}
-	if (facts->ch_seen && facts->ch.sni_present &&
-	    !out->server.cert[0]->malformed)
-		check_host(out, &facts->ch);
+	if (out->server.cert[0]->malformed)
+		return;
+	if (facts->ch_seen && facts->ch.sni_present)
+		check_host(out, &facts->ch, NULL, 0);
+	else if (server_af != 0)
+		/* No SNI: a client that connected to an address checks that
+		 * address against the IP SANs (RFC 6125 6.2.1). */
+		check_host(out, NULL, server_addr, server_af);
 }
 
 void

@@ -237,7 +237,8 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 			 * time (the Certificate follows it in the flight). */
 			certcheck_run(cx->certs, &c->tc.facts,
 			    (int64_t)((c->sh_ts != 0 ? c->sh_ts : f->first_ts) /
-				      1000000u), &cc);
+				      1000000u),
+			    fv->af, fv->addr[FLOW_S2C], &cc);
 			r.certs = &cc;
 		}
 		if (cx->emit != NULL)

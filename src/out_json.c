@@ -62,7 +62,17 @@ out_json_string(FILE *out, const uint8_t *p, size_t n)
 	fputc('"', out);
 	while (i < n) {
 		uint8_t b = p[i];
+		size_t run = i;
 
+		/* Plain printable ASCII, the common case, in one write. */
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7F &&
+		       p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run > i) {
+			fwrite(p + i, 1, run - i, out);
+			i = run;
+			continue;
+		}
 		if (b == '"' || b == '\\') {
 			fputc('\\', out);
 			fputc(b, out);
@@ -495,6 +505,10 @@ json_validation(FILE *out, const struct certcheck *cc)
 	}
 	fputs("\"hostname_match\": ", out);
 	json_str(out, cc->host_checked ? hm_status_name(cc->host.status) : NULL);
+	fputs(", \"hostname_from\": ", out);
+	json_str(out, !cc->host_checked ? NULL
+		      : cc->host_by_ip	 ? "server_address"
+					 : "sni");
 	fputc('}', out);
 }
 

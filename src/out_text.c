@@ -149,7 +149,9 @@ print_certs(FILE *out, const struct certcheck *cc)
 		}
 	}
 	if (cc->host_checked)
-		fprintf(out, "  host name: %s\n", hm_status_name(cc->host.status));
+		fprintf(out, "  host name%s: %s\n",
+		    cc->host_by_ip ? " (no SNI: the server's address)" : "",
+		    hm_status_name(cc->host.status));
 }
 
 /* The verdict first: what an engineer reads before anything else.  The

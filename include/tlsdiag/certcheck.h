@@ -38,16 +38,20 @@ struct certcheck {
 	struct certcheck_chain client;
 	bool validated;			/* server chain judged (store given) */
 	struct x509_result val;
-	bool host_checked;		/* an SNI and a leaf were there */
+	bool host_checked;		/* a leaf, and an SNI or address */
+	bool host_by_ip;		/* no SNI: the server's address */
 	struct hm_ref ref;
 	struct hm_result host;
 };
 
-/* Judge the certificates in `facts` as seen at `at` (Unix seconds).  Fills
- * *out completely; with no certificate in the facts, out->server.n and
- * out->client.n are 0 and nothing else is meaningful. */
+/* Judge the certificates in `facts` as seen at `at` (Unix seconds).  The
+ * leaf is checked against the SNI, or without one against the server's
+ * address (server_af 4 or 6; 0: not checked).  Fills *out completely; with
+ * no certificate in the facts, out->server.n and out->client.n are 0 and
+ * nothing else is meaningful. */
 void certcheck_run(struct certcheck_ctx *cx, const struct tls_facts *facts,
-    int64_t at, struct certcheck *out);
+    int64_t at, int server_af, const uint8_t *server_addr,
+    struct certcheck *out);
 
 /* Drop the references certcheck_run() took. */
 void certcheck_release(struct certcheck_ctx *cx, struct certcheck *cc);
