@@ -28,6 +28,7 @@
 #include "tlsdiag/out_text.h"
 #include "tlsdiag/priv.h"
 #include "tlsdiag/sensor.h"
+#include "tlsdiag/summary.h"
 
 #define TLSDIAG_VERSION "0.1.0"
 
@@ -47,6 +48,7 @@ struct outputs {
 	bool text_on;
 	FILE *json;	/* NULL: no JSON */
 	struct metrics *metrics; /* NULL: no --metrics */
+	struct summary sum;
 };
 
 static void
@@ -61,6 +63,7 @@ emit(void *ctx, const struct conn_result *r)
 		infer_judge(o->infer, r, &cause);
 		rr.cause = &cause;
 	}
+	summary_add(&o->sum, r, rr.cause);
 	if (o->json != NULL)
 		out_json_write(o->json, &rr);
 	if (o->text_on)
@@ -405,6 +408,7 @@ main(int argc, char **argv)
 		die(1, "%s", errbuf);
 
 	memset(&outs, 0, sizeof(outs));
+	summary_init(&outs.sum);
 	if (json_path != NULL) {
 		if (strcmp(json_path, "-") == 0) {
 			outs.json = stdout;
@@ -484,16 +488,18 @@ main(int argc, char **argv)
 	cap_stats(cap, &cs);
 	sensor_print_stats(sn, stderr, "tlsdiag: ");
 	if (!flows) {
-		int k;
-
-		fprintf(stderr, "tlsdiag: TLS connections:");
-		for (k = 0; k < CONN_NRESULTS; k++)
-			fprintf(stderr, "%s %" PRIu64 " %s", k ? "," : "",
-			    cc.results[k], conn_result_name((enum conn_result_kind)k));
+		/* The summary closes the report (standard output), or goes
+		 * to standard error when standard output carries JSON. */
+		if (outs.text_on) {
+			fputs("\nsummary: ", stdout);
+			summary_print(&outs.sum, stdout, "");
+		}
+		else
+			summary_print(&outs.sum, stderr, "tlsdiag: ");
+		fflush(stdout);
 		if (cc.nomem != 0)
-			fprintf(stderr, ", %" PRIu64 " not followed (memory)",
-			    cc.nomem);
-		fputc('\n', stderr);
+			fprintf(stderr, "tlsdiag: %" PRIu64
+			    " connections not followed (memory)\n", cc.nomem);
 	}
 	if (cs.truncated != 0)
 		fprintf(stderr, "tlsdiag: %" PRIu64
