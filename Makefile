@@ -84,7 +84,7 @@ asan: deps-test
 
 # The end-to-end tests with the binary under valgrind; any error or leak
 # fails the run (exit 99 is valgrind's, not tlsdiag's).
-VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+VALGRIND = valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 valgrind: deps-test
 	@$(MAKE) --no-print-directory tlsdiag

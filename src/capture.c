@@ -308,6 +308,12 @@ cap_stats(struct capture *c, struct cap_stats *st)
 	}
 }
 
+int
+cap_datalink(const struct capture *c)
+{
+	return c->src[0].dlt;
+}
+
 const char *
 cap_link_name(const struct capture *c)
 {

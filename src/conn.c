@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tlsdiag/conn.h"
+#include "tlsdiag/pcapout.h"
 #include "tlsdiag/tls_names.h"
 
 /* What one flow costs while its handshake is undecided. */
@@ -38,6 +39,13 @@ struct conn {
 	 * answer (its own alert, often the more telling one) and the close follow
 	 * within milliseconds, so the parser keeps reading until the
 	 * connection closes, CONN_LINGER_US pass, or the flow ends. */
+	/* -w: the connection's frames so far, each a struct kept_hdr then
+	 * its bytes (owned, charged to the budget, at most CONN_KEEP_MAX). */
+	uint8_t *keep;
+	uint32_t keep_len, keep_cap;
+	uint32_t keep_dropped;
+	const struct pkt *last_kept; /* the last packet appended */
+
 	bool pending;
 	uint64_t p_app; /* client records of type 23 when it became pending */
 	enum conn_result_kind p_kind;
@@ -167,6 +175,87 @@ client_sent_data(const struct conn *c)
 	return fa->tls13 ? n >= 2 : n >= 1;
 }
 
+/* Marks a decided flow whose later packets -w writes (f->app). */
+static char conn_dumping;
+
+struct kept_hdr {
+	uint64_t ts_us;
+	uint32_t caplen, wirelen;
+	int32_t dlt;
+};
+
+/* -w: keep a copy of a frame until the connection's result is known. */
+static void
+keep_packet(struct conn_ctx *cx, struct conn *c, const struct pkt *p)
+{
+	struct kept_hdr h;
+	uint32_t need = (uint32_t)sizeof(h) + p->caplen, cap;
+	uint8_t *nb;
+
+	c->last_kept = p;
+	if (p->raw == NULL)
+		return;
+	if (need > CONN_KEEP_MAX - c->keep_len) {
+		c->keep_dropped++;
+		return;
+	}
+	if (c->keep_len + need > c->keep_cap) {
+		cap = c->keep_cap != 0 ? c->keep_cap : 4096;
+		while (cap < c->keep_len + need)
+			cap *= 2;
+		if (cap > CONN_KEEP_MAX)
+			cap = CONN_KEEP_MAX;
+		if (!mem_reserve(cx->mem, cap - c->keep_cap)) {
+			c->keep_dropped++;
+			return;
+		}
+		if ((nb = realloc(c->keep, cap)) == NULL) {
+			mem_release(cx->mem, cap - c->keep_cap);
+			c->keep_dropped++;
+			return;
+		}
+		c->keep = nb;
+		c->keep_cap = cap;
+	}
+	h.ts_us = p->ts_us;
+	h.caplen = p->caplen;
+	h.wirelen = p->wirelen;
+	h.dlt = p->dlt;
+	memcpy(c->keep + c->keep_len, &h, sizeof(h));
+	memcpy(c->keep + c->keep_len + sizeof(h), p->raw, p->caplen);
+	c->keep_len += need;
+}
+
+/* Write the kept frames (and the one being processed, if it was not kept
+ * yet: the packet that decided). */
+static void
+keep_write(struct conn_ctx *cx, struct conn *c, const struct flow *f)
+{
+	struct kept_hdr h;
+	uint32_t off = 0;
+
+	while (off + sizeof(h) <= c->keep_len) {
+		memcpy(&h, c->keep + off, sizeof(h));
+		pcapout_write(cx->pcap, h.ts_us, h.caplen, h.wirelen, h.dlt,
+		    c->keep + off + sizeof(h));
+		off += (uint32_t)sizeof(h) + h.caplen;
+	}
+	if (f->cur_pkt != NULL && f->cur_pkt != c->last_kept &&
+	    f->cur_pkt->raw != NULL)
+		pcapout_write(cx->pcap, f->cur_pkt->ts_us, f->cur_pkt->caplen,
+		    f->cur_pkt->wirelen, f->cur_pkt->dlt, f->cur_pkt->raw);
+	pcapout_count_dropped(cx->pcap, c->keep_dropped);
+}
+
+static void
+keep_free(struct conn_ctx *cx, struct conn *c)
+{
+	free(c->keep);
+	mem_release(cx->mem, c->keep_cap);
+	c->keep = NULL;
+	c->keep_len = c->keep_cap = 0;
+}
+
 /* Hand the result over and let the flow go: from now on the flow table
  * only counts its packets, and this conn is gone (f->app is NULL). */
 static void
@@ -245,13 +334,21 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 			cx->emit(cx->out_ctx, &r);
 		if (r.certs != NULL)
 			certcheck_release(cx->certs, &cc);
+		if (cx->pcap != NULL && kind != CONN_ESTABLISHED)
+			keep_write(cx, c, f);
 	}
+	keep_free(cx, c);
 	if (!ending && cx->ft != NULL)
 		flow_decided(cx->ft, f);
 	tls_conn_free(&c->tc);
 	free(c);
 	mem_release(cx->mem, sizeof(*c));
-	f->app = NULL;
+	/* -w: the rest of a connection that did not establish (its last
+	 * ACKs, a late RST) goes to the file too. */
+	f->app = emit && !ending && cx->pcap != NULL &&
+			 kind != CONN_ESTABLISHED
+		     ? &conn_dumping
+		     : NULL;
 }
 
 /* The server's port, wherever the flow table has it now. */
@@ -509,13 +606,19 @@ conn_eval(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
  * is counted once and not retried on every segment. */
 static struct conn conn_refused;
 
+static struct conn *conn_get(struct conn_ctx *cx, struct flow *f);
+
 static void
 conn_start(void *ctx, struct flow *f)
 {
-	(void)ctx;
+	struct conn_ctx *cx = ctx;
+
 	/* Nothing yet: a SYN flood must not cost a parser per SYN.  The state
-	 * is made when the first payload byte arrives (conn_get). */
+	 * is made when the first payload byte arrives (conn_get), unless -w
+	 * wants every packet from the SYN on. */
 	f->app = NULL;
+	if (cx->pcap != NULL)
+		(void)conn_get(cx, f);
 }
 
 /* The flow's state, made on first use; NULL if it could not be. */
@@ -524,7 +627,7 @@ conn_get(struct conn_ctx *cx, struct flow *f)
 {
 	struct conn *c = f->app;
 
-	if (c == &conn_refused)
+	if (c == &conn_refused || f->app == (void *)&conn_dumping)
 		return NULL;
 	if (c != NULL)
 		return c;
@@ -550,7 +653,9 @@ conn_get(struct conn_ctx *cx, struct flow *f)
 static struct conn *
 conn_of(struct flow *f)
 {
-	return f->app == &conn_refused ? NULL : f->app;
+	return f->app == &conn_refused || f->app == (void *)&conn_dumping
+		   ? NULL
+		   : f->app;
 }
 
 static void conn_flush(struct conn_ctx *cx, struct flow *f, struct conn *c,
@@ -643,8 +748,15 @@ conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 	int s;
 
 	(void)dir;
+	if (f->app == (void *)&conn_dumping) {
+		pcapout_write(cx->pcap, p->ts_us, p->caplen, p->wirelen,
+		    p->dlt, p->raw);
+		return;
+	}
 	if (c == NULL)
 		return;
+	if (cx->pcap != NULL)
+		keep_packet(cx, c, p);
 	if (c->pending) {
 		/* Closed (an RST, or FINs both ways), or waited long enough. */
 		if (f->dir[0].rst || f->dir[1].rst ||

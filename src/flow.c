@@ -583,6 +583,7 @@ flow_dispatch(struct flow_table *ft, struct flow *f, int dir,
 	uint32_t wire;
 
 	f->in_dispatch = true;
+	f->cur_pkt = p;
 	ft->busy++;
 	flow_count(f, d, p);
 
@@ -630,6 +631,7 @@ flow_dispatch(struct flow_table *ft, struct flow *f, int dir,
 	flow_touch(ft, f);
 	if (ft->ops->packet != NULL)
 		ft->ops->packet(ft->ctx, f, dir, p);
+	f->cur_pkt = NULL;
 	ft->busy--;
 	f->in_dispatch = false;
 	if (f->swap_pending)

@@ -26,6 +26,7 @@
 #include "tlsdiag/out_flows.h"
 #include "tlsdiag/out_json.h"
 #include "tlsdiag/out_text.h"
+#include "tlsdiag/pcapout.h"
 #include "tlsdiag/priv.h"
 #include "tlsdiag/sensor.h"
 #include "tlsdiag/summary.h"
@@ -112,6 +113,8 @@ usage(FILE *out)
 	    "  --no-drop      keep root (not recommended: packets are hostile input)\n"
 	    "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	    "  --tls-port PORT  plaintext to PORT is not_tls, as on 443 (repeatable)\n"
+	    "  -w FILE        write the packets of connections that did not establish\n"
+	    "                 to FILE (pcap; '-' is standard output)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
 	    "  --max-flows N  connections tracked at once (default %d)\n"
 	    "  -h, --help     this help\n"
@@ -197,6 +200,7 @@ enum {
 	OPT_TLS_PORT,
 };
 
+
 /* Ports named with --tls-port; a few cover real deployments. */
 #define MAX_TLS_PORTS 64
 
@@ -280,6 +284,8 @@ main(int argc, char **argv)
 	struct x509_cache *xcache = NULL;
 	struct certcheck_ctx certs;
 	const char *drop_user = PRIV_USER_DEFAULT, *metrics_addr = NULL;
+	const char *wpath = NULL;
+	struct pcapout *wout = NULL;
 	uint16_t tls_ports[MAX_TLS_PORTS];
 	size_t ntls_ports = 0;
 	bool drop = true;
@@ -296,7 +302,7 @@ main(int argc, char **argv)
 	co.files = files;
 	flow_config_default(&fc);
 
-	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:vZ:", longopts,
+	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:vw:Z:", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'B':
@@ -336,6 +342,9 @@ main(int argc, char **argv)
 			break;
 		case 'Z':
 			drop_user = optarg;
+			break;
+		case 'w':
+			wpath = optarg;
 			break;
 		case OPT_NO_DROP:
 			drop = false;
@@ -427,6 +436,15 @@ main(int argc, char **argv)
 	if (!flows)
 		store = load_trust(trust, ntrust);
 
+	if (wpath != NULL) {
+		if (flows)
+			die(2, "%s", "-w and --flows cannot be used together");
+		if (json_path != NULL && strcmp(json_path, "-") == 0 &&
+		    strcmp(wpath, "-") == 0)
+			die(2, "%s", "--json - and -w - both want standard output");
+		if ((wout = pcapout_open(wpath, perr, sizeof(perr))) == NULL)
+			die(1, "%s", perr);
+	}
 	if (metrics_addr != NULL) {
 		if ((outs.metrics = metrics_new()) == NULL)
 			die(1, "%s", "out of memory");
@@ -441,6 +459,9 @@ main(int argc, char **argv)
 		die(1, "%s", perr);
 	if (cap_activate(cap, errbuf) != 0)
 		die(1, "%s", errbuf);
+	if (wout != NULL && pcapout_start(wout, cap_datalink(cap), co.snaplen,
+				perr, sizeof(perr)) != 0)
+		die(1, "%s", perr);
 	if (outs.metrics != NULL &&
 	    metrics_start(outs.metrics, perr, sizeof(perr)) != 0)
 		die(1, "%s", perr);
@@ -458,6 +479,7 @@ main(int argc, char **argv)
 	cc.out_ctx = &outs;
 	cc.mem = sensor_budget(sn);
 	cc.tls_ports = tls_ports;
+	cc.pcap = wout;
 	cc.ntls_ports = ntls_ports;
 	if (!flows && (outs.infer = infer_new(NULL)) == NULL)
 		die(1, "%s", "out of memory");
@@ -519,6 +541,20 @@ main(int argc, char **argv)
 			x509_cache_get_stats(xcache, &xs);
 			metrics_set_cert_cache(outs.metrics, xs.chain_hits,
 			    xs.chain_misses);
+		}
+	}
+	if (wout != NULL) {
+		struct pcapout_stats ws;
+
+		pcapout_stats(wout, &ws);
+		if (ws.other_link != 0 || ws.dropped != 0)
+			fprintf(stderr, "tlsdiag: -w: %" PRIu64 " packets of "
+			    "another link type and %" PRIu64 " over the "
+			    "per-connection cap not written\n", ws.other_link,
+			    ws.dropped);
+		if (pcapout_close(wout, perr, sizeof(perr)) != 0) {
+			fprintf(stderr, "tlsdiag: %s\n", perr);
+			status = 1;
 		}
 	}
 	g_cap = NULL;

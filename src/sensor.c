@@ -49,6 +49,8 @@ sensor_packet(void *ctx, const struct pcap_pkthdr *h, const uint8_t *data,
 		return;
 	}
 	s->st.tcp++;
+	p.raw = data;
+	p.dlt = dlt;
 	flow_packet(s->ft, &p);
 }
 

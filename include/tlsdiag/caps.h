@@ -128,4 +128,8 @@
  * hundred bytes; 16 KiB leaves room for long banners and capability lists
  * while plaintext bulk traffic stops costing anything soon. */
 #define TLS_UPGRADE_SCAN_MAX (16u * 1024u)
+/* -w: packet bytes kept per connection until its result is known.  A
+ * failed handshake, even with a large certificate flight, is well under
+ * 64 KiB; established connections' buffers are dropped when decided. */
+#define CONN_KEEP_MAX (256u * 1024u)
 #endif

@@ -72,6 +72,9 @@ void cap_break(struct capture *c);
 /* Counters; for a live capture, also libpcap's (kernel) statistics. */
 void cap_stats(struct capture *c, struct cap_stats *st);
 
+/* The link type of the first source (after cap_activate()). */
+int cap_datalink(const struct capture *c);
+
 /* The link type name of the source being read ("EN10MB"). */
 const char *cap_link_name(const struct capture *c);
 

@@ -50,6 +50,7 @@
 #include "tlsdiag/tls_record.h"
 
 struct infer_cause;
+struct pcapout;
 
 enum conn_result_kind {
 	CONN_ESTABLISHED, /* "established" */
@@ -137,6 +138,9 @@ struct conn_ctx {
 				  unlimited */
 	struct tls_limits lim; /* zeroed: the defaults */
 	struct certcheck_ctx *certs; /* NULL: certificates are not judged */
+	/* -w: the packets of connections that did not establish are written
+	 * here once their result is known (NULL: off; borrowed). */
+	struct pcapout *pcap;
 	/* More ports where plaintext from the client means not_tls, besides
 	 * conn_port_is_tls() (borrowed; a TLS service on a port of its own). */
 	const uint16_t *tls_ports;

@@ -51,6 +51,10 @@ struct pkt {
 	uint8_t flags;	   /* TH_* */
 	const uint8_t *payload; /* borrowed: valid during the packet only */
 	uint32_t payload_len;	/* payload bytes present in the capture */
+	const uint8_t *raw;	/* the whole captured frame (borrowed, caplen
+				   bytes), for writing packets out; set by the
+				   caller of decode_packet() */
+	int dlt;		/* its link type */
 	uint32_t payload_wire;	/* payload bytes on the wire (from IP length);
 				   more than payload_len when snaplen cut it */
 };

@@ -77,6 +77,11 @@ struct flow {
 	struct flow_dir dir[2];	/* indexed by FLOW_C2S / FLOW_S2C */
 	void *app;		/* the consumer's; it frees it in ops->end */
 
+	/* The packet being processed, during the callbacks it causes (NULL
+	 * otherwise): a consumer that keeps a flow's packets can take the one
+	 * that made it decide. */
+	const struct pkt *cur_pkt;
+
 	/* Private to flow.c. */
 	struct flow *hnext;
 	struct flow *lprev, *lnext; /* the list of its state, oldest first */
