@@ -26,8 +26,8 @@ done
 run text-demo $T -r "$TOP/captures/demo.pcap"
 golden text-demo "$TOP/tests/expected/demo.txt"
 run text-demo-v $T -v -r "$TOP/captures/demo.pcap"
-[ "$(grep -c ' established' "$OUT/text-demo-v.stdout")" -gt 0 ] &&
-	[ "$(grep -c ' established' "$OUT/text-demo.stdout")" = 0 ] &&
+[ "$(grep -c ' established$' "$OUT/text-demo-v.stdout")" -gt 0 ] &&
+	[ "$(grep -c ' established$' "$OUT/text-demo.stdout")" = 0 ] &&
 	ok text-verbose || not_ok text-verbose "-v should add established connections"
 
 # --json FILE appends, and the text report still goes to standard output.
@@ -45,12 +45,12 @@ if command -v tshark >/dev/null 2>&1; then
 	*)
 		python3 "$TOP/tests/compare_tls.py" --tlsdiag "$T" "$TOP"/captures/*.pcap \
 		    >"$OUT/tshark-tls.log" 2>&1
-		grep -E '^(ok|MISMATCH) ' "$OUT/tshark-tls.log" | while read -r st f rest; do
+		grep -aE '^(ok|MISMATCH) ' "$OUT/tshark-tls.log" | while read -r st f rest; do
 			if [ "$st" = ok ]; then
 				ok "tshark-tls $(basename "${f%:}")"
 			else
 				not_ok "tshark-tls $(basename "${f%:}")" "$rest" \
-				    "$(grep -A3 "$f" "$OUT/tshark-tls.log" | tail -3)"
+				    "$(grep -a -A3 "$f" "$OUT/tshark-tls.log" | tail -3)"
 			fi
 		done
 		;;
