@@ -8,6 +8,7 @@
  * This module never decodes packet bytes.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ struct capture {
 	int cur;		 /* source being read */
 	bool live;
 	struct cap_opts opts; /* borrowed strings: the caller's */
+	cap_tick_fn tick;
+	void *tick_ctx;
 	volatile sig_atomic_t stop;
 	struct cap_stats st;
 };
@@ -187,6 +190,10 @@ open_live(struct source *s, const struct cap_opts *o, char *errbuf)
 		    pcap_geterr(s->p));
 	if (check_link(s, errbuf) != 0)
 		return -1;
+	if (pcap_setnonblock(s->p, 1, pcerr) != 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", o->iface, pcerr);
+		return -1;
+	}
 	return set_filter(s->p, s->name, o->filter, s->dlt, true, errbuf);
 }
 
@@ -271,8 +278,24 @@ cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
 			if (h->caplen < h->len)
 				c->st.truncated++;
 			fn(ctx, h, data, s->dlt);
+			if (c->tick != NULL &&
+			    (c->st.packets & (CAP_TICK_PACKETS - 1)) == 0)
+				c->tick(c->tick_ctx, false);
 		} else if (rc == 0) {
-			continue; /* live: the read timeout passed */
+			/* Live, non-blocking: nothing now.  Wait up to 100 ms
+			 * for packets, and on a quiet interface let the
+			 * periodic work run (signals, statistics, idle flows):
+			 * libpcap's own read timeout does not return on Linux
+			 * while no packet comes. */
+			struct pollfd pfd;
+
+			pfd.fd = pcap_get_selectable_fd(s->p);
+			pfd.events = POLLIN;
+			if (pfd.fd < 0 || poll(&pfd, 1, 100) == 0) {
+				if (c->tick != NULL)
+					c->tick(c->tick_ctx, true);
+			}
+			continue;
 		} else if (rc == PCAP_ERROR_BREAK) {
 			if (c->live)
 				break;
@@ -284,6 +307,13 @@ cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
 		}
 	}
 	return 0;
+}
+
+void
+cap_set_tick(struct capture *c, cap_tick_fn fn, void *ctx)
+{
+	c->tick = fn;
+	c->tick_ctx = ctx;
 }
 
 void

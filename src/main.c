@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 #define MAX_FILTER 8192
 
 static struct capture *g_cap; /* for the signal handler only */
+static volatile sig_atomic_t g_usr1, g_hup; /* summary, reopen asked */
 
 /* Where each decided connection goes: the inference engine, then the
  * text report and/or JSON lines, and the metrics. */
@@ -113,6 +115,8 @@ usage(FILE *out)
 	    "  --no-drop      keep root (not recommended: packets are hostile input)\n"
 	    "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	    "  --tls-port PORT  plaintext to PORT is not_tls, as on 443 (repeatable)\n"
+	    "  --stats-interval SEC  print the summary and counters every SEC seconds\n"
+	    "                 (also on SIGUSR1; SIGHUP reopens the --json file)\n"
 	    "  -w FILE        write the packets of connections that did not establish\n"
 	    "                 to FILE (pcap; '-' is standard output)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
@@ -156,9 +160,134 @@ bad:
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGUSR1) {
+		g_usr1 = 1;
+		return;
+	}
+	if (sig == SIGHUP) {
+		g_hup = 1;
+		return;
+	}
 	if (g_cap != NULL)
 		cap_break(g_cap);
+}
+
+/* What the periodic work needs: borrowed from main. */
+struct run {
+	struct outputs *outs;
+	struct sensor *sn;
+	struct capture *cap;
+	struct conn_ctx *cc;
+	struct x509_cache *xcache;
+	const char *json_path;
+	bool flows, live;
+	uint64_t stats_interval_s; /* 0: none */
+	uint64_t last_stats_s, last_metrics_s;
+};
+
+static uint64_t
+mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec;
+}
+
+/* Capture, memory and flow counters, for every summary. */
+static void
+print_counters(struct run *r, FILE *out)
+{
+	struct cap_stats cs;
+
+	cap_stats(r->cap, &cs);
+	sensor_print_stats(r->sn, out, "tlsdiag: ");
+	if (cs.truncated != 0)
+		fprintf(out, "tlsdiag: %" PRIu64
+		    " packets cut by the snaplen\n", cs.truncated);
+	if (cs.have_kernel)
+		fprintf(out, "tlsdiag: %" PRIu64 " received by filter, %"
+		    PRIu64 " dropped by kernel, %" PRIu64
+		    " dropped by interface\n", cs.kernel_recv, cs.kernel_drop,
+		    cs.iface_drop);
+	if (r->cc->nomem != 0)
+		fprintf(out, "tlsdiag: %" PRIu64
+		    " connections not followed (memory)\n", r->cc->nomem);
+}
+
+static void
+update_metrics(struct run *r)
+{
+	struct metrics *m = r->outs->metrics;
+	struct cap_stats cs;
+
+	if (m == NULL)
+		return;
+	cap_stats(r->cap, &cs);
+	metrics_set_capture(m, &cs);
+	metrics_set_flows(m, sensor_flow_stats(r->sn));
+	metrics_set_memory(m, sensor_mem(r->sn)->used);
+	if (r->xcache != NULL) {
+		struct x509_cache_stats xs;
+
+		x509_cache_get_stats(r->xcache, &xs);
+		metrics_set_cert_cache(m, xs.chain_hits, xs.chain_misses);
+	}
+}
+
+/* Reopen --json FILE (SIGHUP, after logrotate moved it).  After the
+ * privilege drop this needs a directory the user may write to; when it
+ * fails the old file is kept and the failure said. */
+static void
+reopen_json(struct run *r)
+{
+	FILE *n;
+
+	if (r->json_path == NULL || r->outs->json == NULL ||
+	    r->outs->json == stdout)
+		return;
+	if ((n = fopen(r->json_path, "a")) == NULL) {
+		fprintf(stderr, "tlsdiag: cannot reopen %s: %s (still writing "
+		    "to the old file)\n", r->json_path, strerror(errno));
+		return;
+	}
+	fclose(r->outs->json);
+	r->outs->json = n;
+}
+
+/* Every CAP_TICK_PACKETS packets and on idle read timeouts. */
+static void
+tick(void *ctx, bool idle)
+{
+	struct run *r = ctx;
+	uint64_t now = mono_s();
+
+	if (g_hup) {
+		g_hup = 0;
+		reopen_json(r);
+	}
+	if (g_usr1 || (r->stats_interval_s != 0 &&
+			  now - r->last_stats_s >= r->stats_interval_s)) {
+		g_usr1 = 0;
+		r->last_stats_s = now;
+		if (!r->flows)
+			summary_print(&r->outs->sum, stderr, "tlsdiag: ");
+		print_counters(r, stderr);
+	}
+	if (now != r->last_metrics_s) {
+		r->last_metrics_s = now;
+		update_metrics(r);
+		/* Live and quiet: connections still age, in wall time (which
+		 * is packet time on a live capture). */
+		if (idle && r->live) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_REALTIME, &t);
+			flow_expire(sensor_flows(r->sn),
+			    (uint64_t)t.tv_sec * 1000000u +
+				(uint64_t)t.tv_nsec / 1000u);
+		}
+	}
 }
 
 /* Join the trailing arguments into one filter expression, as tcpdump does. */
@@ -198,6 +327,7 @@ enum {
 	OPT_NO_DROP,
 	OPT_METRICS,
 	OPT_TLS_PORT,
+	OPT_STATS_INTERVAL,
 };
 
 
@@ -263,6 +393,7 @@ main(int argc, char **argv)
 	    {"no-drop", no_argument, NULL, OPT_NO_DROP},
 	    {"metrics", required_argument, NULL, OPT_METRICS},
 	    {"tls-port", required_argument, NULL, OPT_TLS_PORT},
+	    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -272,7 +403,6 @@ main(int argc, char **argv)
 	struct flow_config fc;
 	struct capture *cap;
 	struct sensor *sn;
-	struct cap_stats cs;
 	struct sigaction sa;
 	struct outputs outs;
 	struct conn_ctx cc;
@@ -287,6 +417,8 @@ main(int argc, char **argv)
 	const char *wpath = NULL;
 	struct pcapout *wout = NULL;
 	uint16_t tls_ports[MAX_TLS_PORTS];
+	uint64_t stats_interval = 0;
+	struct run run;
 	size_t ntls_ports = 0;
 	bool drop = true;
 	char perr[PRIV_ERR_SIZE > METRICS_ERR_SIZE ? PRIV_ERR_SIZE
@@ -351,6 +483,10 @@ main(int argc, char **argv)
 			break;
 		case OPT_METRICS:
 			metrics_addr = optarg;
+			break;
+		case OPT_STATS_INTERVAL:
+			stats_interval = parse_num("--stats-interval", optarg, 1,
+			    86400 * 365);
 			break;
 		case OPT_TLS_PORT:
 			if (ntls_ports == MAX_TLS_PORTS)
@@ -499,6 +635,21 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	memset(&run, 0, sizeof(run));
+	run.outs = &outs;
+	run.sn = sn;
+	run.cap = cap;
+	run.cc = &cc;
+	run.xcache = xcache;
+	run.json_path = json_path;
+	run.flows = flows;
+	run.live = co.iface != NULL;
+	run.stats_interval_s = stats_interval;
+	run.last_stats_s = mono_s();
+	cap_set_tick(cap, tick, &run);
 
 	rc = cap_run(cap, count, sensor_packet, sn, errbuf);
 	sensor_finish(sn);
@@ -507,42 +658,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "tlsdiag: %s\n", errbuf);
 		status = 1;
 	}
-	cap_stats(cap, &cs);
-	sensor_print_stats(sn, stderr, "tlsdiag: ");
 	if (!flows) {
 		/* The summary closes the report (standard output), or goes
 		 * to standard error when standard output carries JSON. */
 		if (outs.text_on) {
 			fputs("\nsummary: ", stdout);
 			summary_print(&outs.sum, stdout, "");
-		}
-		else
+		} else {
 			summary_print(&outs.sum, stderr, "tlsdiag: ");
-		fflush(stdout);
-		if (cc.nomem != 0)
-			fprintf(stderr, "tlsdiag: %" PRIu64
-			    " connections not followed (memory)\n", cc.nomem);
-	}
-	if (cs.truncated != 0)
-		fprintf(stderr, "tlsdiag: %" PRIu64
-		    " packets cut by the snaplen\n", cs.truncated);
-	if (cs.have_kernel)
-		fprintf(stderr, "tlsdiag: %" PRIu64 " received by filter, %"
-		    PRIu64 " dropped by kernel, %" PRIu64
-		    " dropped by interface\n", cs.kernel_recv, cs.kernel_drop,
-		    cs.iface_drop);
-	if (outs.metrics != NULL) {
-		struct x509_cache_stats xs;
-
-		metrics_set_capture(outs.metrics, &cs);
-		metrics_set_flows(outs.metrics, sensor_flow_stats(sn));
-		metrics_set_memory(outs.metrics, sensor_mem(sn)->used);
-		if (xcache != NULL) {
-			x509_cache_get_stats(xcache, &xs);
-			metrics_set_cert_cache(outs.metrics, xs.chain_hits,
-			    xs.chain_misses);
 		}
+		fflush(stdout);
 	}
+	print_counters(&run, stderr);
+	update_metrics(&run);
 	if (wout != NULL) {
 		struct pcapout_stats ws;
 

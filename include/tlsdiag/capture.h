@@ -48,6 +48,13 @@ typedef void (*cap_packet_fn)(void *ctx, const struct pcap_pkthdr *h,
 
 struct capture;
 
+/* Called now and then while reading: every CAP_TICK_PACKETS packets, and
+ * on every read timeout of a live capture (idle true: about every 100 ms
+ * while nothing arrives), for periodic work (statistics, signals, idle
+ * flows).  A power of two. */
+#define CAP_TICK_PACKETS 1024
+typedef void (*cap_tick_fn)(void *ctx, bool idle);
+
 /* Open every source: a live interface is opened, activated and given its
  * filter (this needs the privileges); files are only opened, their headers
  * are read by cap_activate(), which can run after the privilege drop.  On
@@ -65,6 +72,8 @@ int cap_activate(struct capture *c, char *errbuf);
  * truncated or corrupt file) with the message in errbuf. */
 int cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
     char *errbuf);
+
+void cap_set_tick(struct capture *c, cap_tick_fn fn, void *ctx);
 
 /* Stop cap_run() soon; safe from a signal handler. */
 void cap_break(struct capture *c);
