@@ -98,9 +98,12 @@ bench: tlsdiag
 	@sh tests/bench/run.sh
 
 install: tlsdiag
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 tlsdiag $(DESTDIR)$(PREFIX)/bin/tlsdiag
 	install -m 0644 man/tlsdiag.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlsdiag.1
+	sed 's|/usr/local/bin/tlsdiag|$(PREFIX)/bin/tlsdiag|' 'src/tlsdiag@.service' \
+		> '$(DESTDIR)$(PREFIX)/lib/systemd/system/tlsdiag@.service'
 
 clean:
 	rm -rf build tlsdiag tlsdiag-asan tests/out
