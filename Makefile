@@ -106,7 +106,10 @@ install: tlsdiag
 		> '$(DESTDIR)$(PREFIX)/lib/systemd/system/tlsdiag@.service'
 
 clean:
-	rm -rf build tlsdiag tlsdiag-asan tests/out
+	rm -rf build tlsdiag tlsdiag-asan tests/out fuzz/build
 
 fmt:
 	clang-format -i src/*.c include/tlsdiag/*.h tests/*.c
+
+# libFuzzer targets: make fuzz, make fuzz-smoke (fuzz/README.md).
+include fuzz/fuzz.mk
