@@ -24,6 +24,16 @@
  * OpenSSL API promises), OCSP responses (wolfSSL 5.5.4 checks thisUpdate and
  * nextUpdate against the wall clock while decoding, so an old capture's
  * response would not even parse) and CRLs (same reason).
+ *
+ * When wolfSSL refuses a certificate the walk reads (a Name of more than 16
+ * attributes, a critical extension it does not know, a key algorithm it
+ * lacks, an empty subjectAltName), the certificate is not called malformed:
+ * what the walk gives is kept (names, serial, dates, signature algorithm,
+ * basic constraints, key and extended key usage, SANs, AIA, CRL
+ * distribution points, the key's type and RSA size), the entry is marked
+ * "nowolf", and validation reports it as malformed with the reason
+ * ("wolfSSL cannot verify: ..."), because no signature made by it or over
+ * it can be checked.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -396,6 +406,26 @@ static const uint8_t oid_sha1[] = {0x2b, 0x0e, 0x03, 0x02, 0x1a};
 static const uint8_t oid_sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65,
 				     0x03, 0x04, 0x02, 0x01};
 static const uint8_t oid_crl_reason[] = {0x55, 0x1d, 0x15};
+static const uint8_t oid_ku[] = {0x55, 0x1d, 0x0f};
+static const uint8_t oid_eku[] = {0x55, 0x1d, 0x25};
+static const uint8_t oid_crl_dp[] = {0x55, 0x1d, 0x1f};
+static const uint8_t oid_kp_server[] = {0x2b, 0x06, 0x01, 0x05,
+					0x05, 0x07, 0x03, 0x01};
+static const uint8_t oid_kp_client[] = {0x2b, 0x06, 0x01, 0x05,
+					0x05, 0x07, 0x03, 0x02};
+static const uint8_t oid_kp_ocsp[] = {0x2b, 0x06, 0x01, 0x05,
+				      0x05, 0x07, 0x03, 0x09};
+static const uint8_t oid_eku_any[] = {0x55, 0x1d, 0x25, 0x00};
+
+/* The id-ce extensions (2.5.29.N) whose critical form wolfSSL 5.5.4
+ * decodes: basicConstraints 19, keyUsage 15, extKeyUsage 37, subjectAltName
+ * 17, issuerAltName 18, authorityKeyIdentifier 35, subjectKeyIdentifier 14,
+ * cRLDistributionPoints 31, certificatePolicies 32, nameConstraints 30,
+ * policyConstraints 36, inhibitAnyPolicy 54.  A critical extension outside
+ * this set (and AIA) is named when wolfSSL refuses a certificate for an
+ * unsupported critical extension. */
+static const uint8_t wolf_known_ce[] = {19, 15, 37, 17, 18, 35,
+					14, 31, 32, 30, 36, 54};
 
 static const struct sig_alg *
 sig_alg_find(struct span oid)
@@ -718,13 +748,36 @@ struct walk {
 	int pathlen;
 	struct span aia; /* AIA extension value (a SEQUENCE), or empty */
 	struct span san; /* SAN extension value (a SEQUENCE), or empty */
+	/* Read only for certificates wolfSSL refuses (its own decoding is
+	 * used otherwise): the values of keyUsage (a BIT STRING),
+	 * extKeyUsage and cRLDistributionPoints (SEQUENCEs). */
+	struct span ku, eku, crl_dp;
+	struct span crit_odd; /* OID of the first critical extension that
+				 wolfSSL does not decode, or empty */
+	bool san_empty;	      /* a subjectAltName without any name */
 };
+
+static bool
+wolf_knows_ext(struct span oid)
+{
+	size_t i;
+
+	if (SPAN_IS(oid, oid_aia))
+		return true;
+	if (oid.n != 3 || oid.p[0] != 0x55 || oid.p[1] != 0x1d)
+		return false;
+	for (i = 0; i < sizeof(wolf_known_ce); i++)
+		if (oid.p[2] == wolf_known_ce[i])
+			return true;
+	return false;
+}
 
 static bool
 walk_ext(struct walk *w, struct cur *exts)
 {
 	struct cur seq, ext, oid, val, inner;
 	uint8_t t;
+	bool crit;
 
 	if (!der_expect(exts, 0x30, &seq, NULL))
 		return false;
@@ -732,10 +785,23 @@ walk_ext(struct walk *w, struct cur *exts)
 		if (!der_expect(&seq, 0x30, &ext, NULL) ||
 		    !der_expect(&ext, 0x06, &oid, NULL))
 			return false;
-		if (der_peek(&ext, 0x01) && !der_expect(&ext, 0x01, &val, NULL))
-			return false;
+		crit = false;
+		if (der_peek(&ext, 0x01)) {
+			if (!der_expect(&ext, 0x01, &val, NULL))
+				return false;
+			crit = val.left > 0 && val.p[0] != 0;
+		}
 		if (!der_expect(&ext, 0x04, &val, NULL))
 			return false;
+		if (crit && w->crit_odd.n == 0 &&
+		    !wolf_knows_ext(cur_span(&oid)))
+			w->crit_odd = cur_span(&oid);
+		if (SPAN_IS(cur_span(&oid), oid_ku))
+			w->ku = cur_span(&val);
+		else if (SPAN_IS(cur_span(&oid), oid_eku))
+			w->eku = cur_span(&val);
+		else if (SPAN_IS(cur_span(&oid), oid_crl_dp))
+			w->crl_dp = cur_span(&val);
 		if (SPAN_IS(cur_span(&oid), oid_bc)) {
 			/* BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT
 			 * FALSE, pathLenConstraint INTEGER OPTIONAL } */
@@ -771,8 +837,10 @@ walk_ext(struct walk *w, struct cur *exts)
 				return false;
 			if (SPAN_IS(cur_span(&oid), oid_aia))
 				w->aia = whole;
-			else
+			else {
 				w->san = whole;
+				w->san_empty = inner.left == 0;
+			}
 		}
 	}
 	return true;
@@ -855,9 +923,14 @@ struct x509_entry {
 	struct x509_cert cert; /* first: the public part */
 	uint8_t *der;	       /* owned copy; the walk's spans point here */
 	struct walk w;
-	WOLFSSL_X509 *x;	/* owned; NULL when malformed */
+	WOLFSSL_X509 *x;	/* owned; NULL when malformed or nowolf */
 	WOLFSSL_EVP_PKEY *pkey; /* owned; NULL when wolfSSL has no key */
-	char *strs;		/* owned: the strings of cert */
+	/* Decoded by the walk alone: wolfSSL refused the certificate, so no
+	 * signature made by it or over it can be checked.  nowolf_why says
+	 * why, for the validation problem. */
+	bool nowolf;
+	char nowolf_why[96];
+	char *strs; /* owned: the strings of cert */
 	size_t strs_len;
 	size_t charge; /* bytes charged to the cache's budget */
 	unsigned refs;
@@ -1003,6 +1076,177 @@ decode_crl_dp(struct x509_entry *e, struct strbuild *sb)
 	wolfSSL_sk_DIST_POINT_pop_free(sk, wolfSSL_DIST_POINT_free);
 }
 
+/* The facts wolfSSL gives for the certificates it decodes, read from the
+ * walk's spans for those it refuses. */
+
+/* KeyUsage ::= BIT STRING (RFC 5280 4.2.1.3): bit 0 is the first octet's
+ * high bit. */
+static void
+walk_key_usage(struct x509_entry *e)
+{
+	struct cur c = cur_make(e->w.ku.p, e->w.ku.n), v;
+	unsigned u;
+
+	if (e->w.ku.n == 0 || !der_expect(&c, 0x03, &v, NULL) || v.left < 1)
+		return;
+	e->cert.ku_present = true;
+	cur_skip(&v, 1);
+	if (v.left >= 1)
+		for (u = 0; u < 8; u++)
+			if (v.p[0] & (0x80u >> u))
+				e->cert.key_usage |= (uint16_t)(1u << u);
+	if (v.left >= 2 && (v.p[1] & 0x80))
+		e->cert.key_usage |= X509_KU_DECIPHER_ONLY;
+}
+
+/* ExtKeyUsageSyntax ::= SEQUENCE OF KeyPurposeId (RFC 5280 4.2.1.12). */
+static void
+walk_ext_key_usage(struct x509_entry *e)
+{
+	struct cur c = cur_make(e->w.eku.p, e->w.eku.n), seq, oid;
+
+	if (e->w.eku.n == 0 || !der_expect(&c, 0x30, &seq, NULL))
+		return;
+	e->cert.eku_present = true;
+	while (seq.left > 0) {
+		if (!der_expect(&seq, 0x06, &oid, NULL))
+			return;
+		if (SPAN_IS(cur_span(&oid), oid_kp_server))
+			e->cert.eku |= X509_EKU_SERVER_AUTH;
+		else if (SPAN_IS(cur_span(&oid), oid_kp_client))
+			e->cert.eku |= X509_EKU_CLIENT_AUTH;
+		else if (SPAN_IS(cur_span(&oid), oid_kp_ocsp))
+			e->cert.eku |= X509_EKU_OCSP_SIGNING;
+		else if (SPAN_IS(cur_span(&oid), oid_eku_any))
+			e->cert.eku |= X509_EKU_ANY;
+	}
+}
+
+/* CRLDistributionPoints ::= SEQUENCE OF DistributionPoint; the URIs of
+ * each distributionPoint [0] fullName [0] GeneralNames (RFC 5280
+ * 4.2.1.13). */
+static void
+walk_crl_dp(struct x509_entry *e, struct strbuild *sb)
+{
+	struct cur c = cur_make(e->w.crl_dp.p, e->w.crl_dp.n), seq, dp, dpn,
+		   names, gn;
+	uint8_t t;
+
+	if (e->w.crl_dp.n == 0 || !der_expect(&c, 0x30, &seq, NULL))
+		return;
+	while (seq.left > 0) {
+		if (!der_expect(&seq, 0x30, &dp, NULL))
+			return;
+		if (!der_peek(&dp, 0xa0))
+			continue;
+		if (!der_expect(&dp, 0xa0, &dpn, NULL))
+			return;
+		if (!der_peek(&dpn, 0xa0))
+			continue;
+		if (!der_expect(&dpn, 0xa0, &names, NULL))
+			return;
+		while (names.left > 0) {
+			if (!der_next(&names, &t, &gn, NULL))
+				return;
+			if (t == 0x86)
+				url_add(sb, &e->cert, e->cert.crl_dp,
+					&e->cert.ncrl_dp, gn.p, gn.left);
+		}
+	}
+}
+
+/* The size of an RSA modulus: RSAPublicKey ::= SEQUENCE { modulus
+ * INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1). */
+static uint16_t
+walk_rsa_bits(struct span key)
+{
+	struct cur c = cur_make(key.p, key.n), seq, n;
+	struct span m;
+	unsigned bits;
+	uint8_t b;
+
+	if (!der_expect(&c, 0x30, &seq, NULL) ||
+	    !der_expect(&seq, 0x02, &n, NULL) || n.left == 0)
+		return 0;
+	m = int_trim(cur_span(&n));
+	if (m.n > UINT16_MAX / 8)
+		return 0;
+	bits = (unsigned)m.n * 8;
+	for (b = m.p[0]; bits > 0 && !(b & 0x80); b = (uint8_t)(b << 1))
+		bits--;
+	return (uint16_t)bits;
+}
+
+/* Attributes in a Name (wolfSSL keeps MAX_NAME_ENTRIES of them and
+ * refuses a certificate with more). */
+static unsigned
+name_attrs(struct span name)
+{
+	struct cur c = cur_make(name.p, name.n), seq, rdn, atv;
+	unsigned n = 0;
+
+	if (!der_expect(&c, 0x30, &seq, NULL))
+		return 0;
+	while (seq.left > 0) {
+		if (!der_expect(&seq, 0x31, &rdn, NULL))
+			return n;
+		while (rdn.left > 0 && der_expect(&rdn, 0x30, &atv, NULL))
+			n++;
+	}
+	return n;
+}
+
+/* Why wolfSSL refused a certificate the walk decodes: wolfSSL's error for
+ * it, and the cause when the walk can name it (wolfSSL's own messages are
+ * too general: "ASN parsing error, invalid input"). */
+static void
+nowolf_reason(struct x509_entry *e, char *out, size_t n)
+{
+	DecodedCert dc;
+	int err;
+	unsigned na;
+	char dot[64];
+
+	wc_InitDecodedCert(&dc, e->der, e->cert.der_len, NULL);
+	err = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL);
+	wc_FreeDecodedCert(&dc);
+	if (err == ASN_CRIT_EXT_E && e->w.crit_odd.n > 0) {
+		oid_dotted(e->w.crit_odd, dot, sizeof(dot));
+		snprintf(out, n, "unsupported critical extension %s", dot);
+		return;
+	}
+	if (err == ASN_UNKNOWN_OID_E && e->cert.key_type == X509_KEY_UNKNOWN) {
+		oid_dotted(e->w.key_alg, dot, sizeof(dot));
+		snprintf(out, n, "unknown key algorithm %s", dot);
+		return;
+	}
+	if (err == ASN_UNKNOWN_OID_E && sig_alg_find(e->w.sig_oid) == NULL) {
+		oid_dotted(e->w.sig_oid, dot, sizeof(dot));
+		snprintf(out, n, "unknown signature algorithm %s", dot);
+		return;
+	}
+	if (err == ASN_PARSE_E) {
+		na = name_attrs(e->w.subject);
+		if (name_attrs(e->w.issuer) > na)
+			na = name_attrs(e->w.issuer);
+		if (na > MAX_NAME_ENTRIES) {
+			snprintf(out, n,
+				 "a name of %u attributes (wolfSSL takes %d)",
+				 na, MAX_NAME_ENTRIES);
+			return;
+		}
+		if (e->w.san_empty) {
+			snprintf(out, n, "an empty subjectAltName");
+			return;
+		}
+	}
+	if (err == 0) /* d2i refused what ParseCert took: no error code */
+		snprintf(out, n, "refused by wolfSSL_d2i_X509");
+	else
+		snprintf(out, n, "wolfSSL error %d (%s)", err,
+			 wc_GetErrorString(err));
+}
+
 static void
 decode_key(struct x509_entry *e)
 {
@@ -1029,6 +1273,13 @@ decode_key(struct x509_entry *e)
 				c->key_curve = curves[i].o.name;
 				c->key_bits = curves[i].bits;
 			}
+	}
+	if (e->x == NULL) {
+		/* wolfSSL refused the certificate: the size of an RSA key
+		 * is read by hand; DSA's is left unknown (0). */
+		if (c->key_type == X509_KEY_RSA)
+			c->key_bits = walk_rsa_bits(e->w.key_bits);
+		return;
 	}
 	e->pkey = wolfSSL_X509_get_pubkey(e->x);
 	if (e->pkey != NULL && c->key_bits == 0) {
@@ -1081,8 +1332,12 @@ entry_decode(const uint8_t *der, size_t len)
 		goto malformed;
 	p = e->der;
 	e->x = wolfSSL_d2i_X509(NULL, &p, (int)len);
-	if (e->x == NULL)
-		goto malformed;
+	/* wolfSSL refuses some certificates the walk reads (names of more
+	 * than 16 attributes, critical extensions it does not know, key
+	 * algorithms it lacks, an empty subjectAltName): what the walk
+	 * gives is kept, and validation reports that nothing about their
+	 * signatures can be said. */
+	e->nowolf = e->x == NULL;
 
 	c->version = e->w.version;
 	c->not_before = e->w.not_before;
@@ -1132,6 +1387,16 @@ entry_decode(const uint8_t *der, size_t len)
 
 	decode_key(e);
 
+	if (e->nowolf) {
+		walk_key_usage(e);
+		walk_ext_key_usage(e);
+		decode_sans(e, sb);
+		decode_aia(e, sb);
+		walk_crl_dp(e, sb);
+		c->self_issued = span_eq(e->w.subject, e->w.issuer);
+		nowolf_reason(e, e->nowolf_why, sizeof(e->nowolf_why));
+		goto strings;
+	}
 	fl = wolfSSL_X509_get_extension_flags(e->x);
 	c->ku_present = (fl & W_EXFLAG_KUSAGE) != 0;
 	c->eku_present = (fl & W_EXFLAG_XKUSAGE) != 0;
@@ -1168,6 +1433,7 @@ entry_decode(const uint8_t *der, size_t len)
 
 	/* Move the strings into their own allocation and point the fields
 	 * there. */
+strings:
 	c->strings_truncated = sb->full;
 	if (sb->len > 0) {
 		e->strs = malloc(sb->len);
@@ -1222,12 +1488,34 @@ names_match(const struct x509_entry *child, const struct x509_entry *issuer)
 	       strcmp(child->cert.issuer, issuer->cert.subject) == 0;
 }
 
+/* 1: child's signature verifies with issuer's key; 0: it does not (or
+ * wolfSSL has no key for the issuer); -1: cannot tell, wolfSSL refused one
+ * of the two certificates. */
+static int
+sig_check(const struct x509_entry *child, const struct x509_entry *issuer)
+{
+	if (child->nowolf || issuer->nowolf)
+		return -1;
+	if (issuer->pkey == NULL || child->x == NULL)
+		return 0;
+	return wolfSSL_X509_verify(child->x, issuer->pkey) == WOLFSSL_SUCCESS;
+}
+
 static bool
 sig_by(const struct x509_entry *child, const struct x509_entry *issuer)
 {
-	if (issuer->pkey == NULL || child->x == NULL)
-		return false;
-	return wolfSSL_X509_verify(child->x, issuer->pkey) == WOLFSSL_SUCCESS;
+	return sig_check(child, issuer) == 1;
+}
+
+/* Rank of an issuer candidate: a verified signature first, then one that
+ * cannot be checked, then the one valid at t. */
+static int
+issuer_score(int sig, const struct x509_cert *issuer, int64_t t)
+{
+	return (sig == 1  ? 4
+		: sig < 0 ? 2
+			  : 0) +
+	       (issuer->not_before <= t && t <= issuer->not_after);
 }
 
 /*
@@ -1601,7 +1889,8 @@ store_add(struct x509_store *s, const uint8_t *der, size_t len)
 	e = entry_decode(der, len);
 	if (e == NULL)
 		return -2;
-	if (e->cert.malformed) {
+	/* An anchor wolfSSL refused could verify nothing. */
+	if (e->cert.malformed || e->nowolf) {
 		entry_free(e);
 		return -1;
 	}
@@ -2425,21 +2714,20 @@ store_find_same(const struct x509_store *s, const struct x509_entry *e)
  * signature verifies, valid at t if there is a choice. */
 static const struct x509_entry *
 store_find_issuer(const struct x509_store *s, const struct x509_entry *child,
-		  int64_t t, bool *verified)
+		  int64_t t, int *verified)
 {
 	const struct x509_entry *o, *best = NULL;
 	int best_score = -1, score;
 
-	*verified = false;
+	*verified = 0;
 	for (o = s->tab[str_hash(child->cert.issuer)]; o != NULL;
 	     o = o->hnext) {
-		bool v;
+		int v;
 
 		if (!names_match(child, o))
 			continue;
-		v = sig_by(child, o);
-		score = (v ? 2 : 0) +
-			(o->cert.not_before <= t && t <= o->cert.not_after);
+		v = sig_check(child, o);
+		score = issuer_score(v, &o->cert, t);
 		if (score > best_score) {
 			best = o;
 			best_score = score;
@@ -2461,21 +2749,20 @@ struct vctx {
 /* Look for child's issuer among the sent certificates not on the path. */
 static int
 sent_find_issuer(const struct vctx *v, const struct x509_entry *child,
-		 const bool *used, bool *verified)
+		 const bool *used, int *verified)
 {
 	unsigned i;
 	int best = -1, best_score = -1, score;
 
-	*verified = false;
+	*verified = 0;
 	for (i = 0; i < v->n; i++) {
-		bool ok;
+		int ok;
 
 		if (used[i] || v->e[i]->cert.malformed ||
 		    !names_match(child, v->e[i]))
 			continue;
-		ok = sig_by(child, v->e[i]);
-		score = (ok ? 2 : 0) + (v->e[i]->cert.not_before <= v->t &&
-					v->t <= v->e[i]->cert.not_after);
+		ok = sig_check(child, v->e[i]);
+		score = issuer_score(ok, &v->e[i]->cert, v->t);
 		if (score > best_score) {
 			best = (int)i;
 			best_score = score;
@@ -2554,7 +2841,7 @@ validate_core(const struct vctx *v, const uint8_t *ocsp, size_t ocsp_len,
 			"no certificate was sent");
 		return;
 	}
-	for (i = 0; i < v->n; i++)
+	for (i = 0; i < v->n; i++) {
 		if (v->e[i]->cert.malformed)
 			problem(res, X509_RES_MALFORMED, (int)i, 0,
 				"certificate %u could not be decoded (%s)", i,
@@ -2562,6 +2849,14 @@ validate_core(const struct vctx *v, const uint8_t *ocsp, size_t ocsp_len,
 					X509_MALFORMED_TOO_LARGE
 				    ? "too large"
 				    : "invalid DER");
+		/* Decoded by the walk alone: its fields are reported, but
+		 * no signature made by it or over it can be checked, so the
+		 * chain can never be called valid. */
+		else if (v->e[i]->nowolf)
+			problem(res, X509_RES_MALFORMED, (int)i, 0,
+				"wolfSSL cannot verify: %s",
+				v->e[i]->nowolf_why);
+	}
 	if (v->e[0]->cert.malformed)
 		return;
 
@@ -2570,8 +2865,7 @@ validate_core(const struct vctx *v, const uint8_t *ocsp, size_t ocsp_len,
 	res->path[res->path_len++] = 0;
 	for (;;) {
 		const struct x509_entry *st;
-		bool sv, tv;
-		int si;
+		int si, sv, tv;
 
 		if ((st = store_find_same(v->s, cur)) != NULL) {
 			anchor = st;
@@ -2596,8 +2890,11 @@ validate_core(const struct vctx *v, const uint8_t *ocsp, size_t ocsp_len,
 		}
 		si = sent_find_issuer(v, cur, used, &sv);
 		st = store_find_issuer(v->s, cur, v->t, &tv);
-		if (si >= 0 && (sv || !tv)) {
-			if (!sv)
+		/* A sent issuer is taken unless only the store's verifies;
+		 * a signature that cannot be checked (-1) is no
+		 * bad_signature: the malformed problem above covers it. */
+		if (si >= 0 && (sv == 1 || tv != 1)) {
+			if (sv == 0)
 				problem(res, X509_RES_BAD_SIGNATURE,
 					res->path[res->path_len - 1], 0,
 					"signature does not verify with the "
@@ -2611,7 +2908,7 @@ validate_core(const struct vctx *v, const uint8_t *ocsp, size_t ocsp_len,
 			continue;
 		}
 		if (st != NULL) {
-			if (!tv)
+			if (tv == 0)
 				problem(res, X509_RES_BAD_SIGNATURE,
 					res->path[res->path_len - 1], 0,
 					"signature does not verify with the "
@@ -2621,6 +2918,23 @@ validate_core(const struct vctx *v, const uint8_t *ocsp, size_t ocsp_len,
 				issuer_of_leaf = st;
 			anchor = st;
 			res->anchored = true;
+			break;
+		}
+		if (cur->cert.self_issued && cur->nowolf) {
+			/* Probably self-signed, but wolfSSL could not say:
+			 * the path ends here all the same. */
+			if (res->path_len == 1)
+				problem(res, X509_RES_SELF_SIGNED, 0, 0,
+					"the leaf is self-issued (signature "
+					"not checked) and not in the trust "
+					"store");
+			else
+				problem(res, X509_RES_UNTRUSTED_ROOT,
+					res->path[res->path_len - 1], 0,
+					"the chain ends at self-issued %s "
+					"(signature not checked), not in the "
+					"trust store",
+					cur->cert.subject);
 			break;
 		}
 		if (cur->cert.self_issued) {

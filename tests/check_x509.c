@@ -916,6 +916,236 @@ START_TEST(test_known_elsewhere)
 END_TEST
 
 /*
+ * Certificates wolfSSL refuses but the walk decodes (made by
+ * tests/fixtures/x509/gen-nowolf.sh; the expected values are the output of
+ * `openssl x509 -noout -subject -issuer -nameopt RFC2253 -dates -serial
+ * -fingerprint -sha256 -text` for each file), and one pre-1970 certificate
+ * wolfSSL takes.
+ */
+
+#define T_2025 1735689600LL	  /* 2025-01-01 */
+#define T_2044_12_31 2366755200LL /* 2044-12-31 */
+#define T_1969_12_31 (-86400LL)	  /* 1969-12-31 */
+#define INTER "CN=tlsdiag Test Intermediate CA,O=tlsdiag test PKI"
+#define OCSP_URL "http://ocsp.test.tlsdiag/"
+#define CRL_URL "http://crl.test.tlsdiag/inter.crl"
+#define RDN17                                                                  \
+	"CN=rdn17-self.test.tlsdiag,OU=unit 15,OU=unit 14,OU=unit 13,OU=unit " \
+	"12,OU=unit 11,OU=unit 10,OU=unit 9,OU=unit 8,OU=unit 7,OU=unit "      \
+	"6,OU=unit 5,OU=unit 4,OU=unit 3,OU=unit 2,OU=unit 1,O=tlsdiag test "  \
+	"PKI"
+
+static const struct nowolf_case {
+	const char *file;
+	const char *subject, *issuer, *cn, *serial;
+	int64_t not_before, not_after;
+	enum x509_key key;
+	unsigned bits;
+	const char *sig_alg;
+	bool is_ca;
+	uint16_t ku;
+	uint8_t eku;	  /* 0: no EKU extension */
+	const char *san0; /* NULL: no SAN */
+	const char *ocsp, *crl_dp;
+	const char *sha256;
+	const char *why;       /* the malformed problem's reason; NULL: wolfSSL
+				  decodes it */
+	enum x509_code status; /* at T_CAPTURE, sent with inter.crt unless
+				  self-issued */
+} nowolf_cases[] = {
+    {"rdn20.der",
+     "CN=rdn20.test.tlsdiag,OU=unit 18,OU=unit 17,OU=unit 16,OU=unit 15,OU="
+     "unit 14,OU=unit 13,OU=unit 12,OU=unit 11,OU=unit 10,OU=unit 9,OU=unit "
+     "8,OU=unit 7,OU=unit 6,OU=unit 5,OU=unit 4,OU=unit 3,OU=unit 2,OU=unit "
+     "1,O=tlsdiag test PKI",
+     INTER, "rdn20.test.tlsdiag", "3001", T_2025, T_2044_12_31, X509_KEY_RSA,
+     2048, "sha256WithRSAEncryption", false,
+     X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_ENCIPHERMENT, X509_EKU_SERVER_AUTH,
+     "rdn20.test.tlsdiag", OCSP_URL, CRL_URL,
+     "22D6F7AD7C2AC526AFE1E6BEB92FA2D027C4A2EE61459B55D8F0FC4A0B70C03B",
+     "a name of 20 attributes (wolfSSL takes 16)", X509_RES_MALFORMED},
+    {"pre1970.der", "CN=pre1970.test.tlsdiag,O=tlsdiag test PKI", INTER,
+     "pre1970.test.tlsdiag", "3002", T_1969_12_31, T_2044_12_31, X509_KEY_EC,
+     256, "sha256WithRSAEncryption", false,
+     X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_ENCIPHERMENT, X509_EKU_SERVER_AUTH,
+     "pre1970.test.tlsdiag", OCSP_URL, CRL_URL,
+     "5B95C6C4319057065E3BC342F7FE7308095F363FF49F0C69BD0199B06E424B1D", NULL,
+     X509_RES_OK},
+    {"pre1970-emptysan.der",
+     "CN=pre1970-emptysan.test.tlsdiag,O=tlsdiag test PKI", INTER,
+     "pre1970-emptysan.test.tlsdiag", "3004", T_1969_12_31, T_2044_12_31,
+     X509_KEY_EC, 256, "sha256WithRSAEncryption", false,
+     X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_ENCIPHERMENT, X509_EKU_SERVER_AUTH,
+     NULL, NULL, NULL,
+     "ECC9A0067EC5C5FD3C56E969463DD790CE86C425FB2046E6D78AF019E313EFAD",
+     "an empty subjectAltName", X509_RES_MALFORMED},
+    {"critext.der", "CN=critext.test.tlsdiag,O=tlsdiag test PKI", INTER,
+     "critext.test.tlsdiag", "3003", T_2025, T_2044_12_31, X509_KEY_RSA, 2048,
+     "sha256WithRSAEncryption", false,
+     X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_ENCIPHERMENT, X509_EKU_SERVER_AUTH,
+     "critext.test.tlsdiag", OCSP_URL, CRL_URL,
+     "ACEC9FF2F8A71F50C6964F2110CC901827CC7860E80197980405BD693C47D8CF",
+     "unsupported critical extension 1.2.3.4", X509_RES_MALFORMED},
+    {"rdn17-self.der", RDN17, RDN17, "rdn17-self.test.tlsdiag", "3005", T_2025,
+     T_2044_12_31, X509_KEY_EC, 256, "ecdsa-with-SHA256", true,
+     X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN, 0, NULL, NULL, NULL,
+     "65B9BBF6293BC2F9FD35BC6E8179213849E8FCDBB289A1D4BBBC2237C0DF63F8",
+     "a name of 17 attributes (wolfSSL takes 16)", X509_RES_MALFORMED},
+};
+
+static const struct x509_problem *
+problem_at(const struct x509_result *r, enum x509_code code, int index)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nproblems; i++)
+		if (r->problem[i].code == code && r->problem[i].index == index)
+			return &r->problem[i];
+	return NULL;
+}
+
+START_TEST(test_nowolf)
+{
+	const struct nowolf_case *d = &nowolf_cases[_i];
+	struct x509_store *s = test_store(false);
+	struct x509_cache *cache = x509_cache_new(16, 16, NULL);
+	struct chain ch = {0};
+	struct x509_result r, r2;
+	const struct x509_cert *c;
+	const struct x509_problem *p;
+	char path[256], hex[65], want[X509_DETAIL_MAX];
+	size_t i;
+	bool self;
+
+	snprintf(path, sizeof(path), FIX "%s", d->file);
+	chain_add_file(&ch, path);
+	c = x509_cert_get(NULL, ch.der[0], ch.len[0]);
+	ck_assert_ptr_nonnull(c);
+	/* Decoded, not malformed: every field the walk reads is there. */
+	ck_assert(!c->malformed);
+	ck_assert_int_eq(c->malformed_why, X509_MALFORMED_NONE);
+	ck_assert_str_eq(c->subject, d->subject);
+	ck_assert_str_eq(c->issuer, d->issuer);
+	ck_assert(!c->names_truncated);
+	assert_str(c->cn, d->cn, "cn");
+	ck_assert_str_eq(c->serial, d->serial);
+	ck_assert_int_eq(c->version, 3);
+	ck_assert_int_eq(c->not_before, d->not_before);
+	ck_assert_int_eq(c->not_after, d->not_after);
+	ck_assert_int_eq(c->key_type, d->key);
+	ck_assert_uint_eq(c->key_bits, d->bits);
+	if (d->key == X509_KEY_EC)
+		assert_str(c->key_curve, "prime256v1", "curve");
+	ck_assert_str_eq(c->sig_alg, d->sig_alg);
+	ck_assert(!c->sig_weak);
+	ck_assert(c->bc_present);
+	ck_assert_int_eq(c->is_ca, d->is_ca);
+	ck_assert_int_eq(c->pathlen, -1);
+	ck_assert(c->ku_present);
+	ck_assert_uint_eq(c->key_usage, d->ku);
+	ck_assert_int_eq(c->eku_present, d->eku != 0);
+	ck_assert_uint_eq(c->eku, d->eku);
+	if (d->san0 == NULL)
+		ck_assert_uint_eq(c->nsan, 0);
+	else {
+		ck_assert_uint_eq(c->nsan, 1);
+		ck_assert_str_eq(c->san[0].dns, d->san0);
+	}
+	assert_str(c->nocsp ? c->ocsp_url[0] : NULL, d->ocsp, "ocsp");
+	assert_str(c->ncrl_dp ? c->crl_dp[0] : NULL, d->crl_dp, "crl_dp");
+	self = strcmp(d->subject, d->issuer) == 0;
+	ck_assert_int_eq(c->self_issued, self);
+	/* wolfSSL alone could tell that the signature is its own. */
+	ck_assert(!c->self_signed);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02X", c->sha256[i]);
+	ck_assert_str_eq(hex, d->sha256);
+	x509_cert_put(NULL, c);
+
+	if (!self)
+		chain_add_file(&ch, PKI "inter.crt");
+	ck_assert_int_eq(
+	    validate(NULL, s, &ch, T_CAPTURE, X509_PURPOSE_SERVER, &r),
+	    d->status);
+	/* No signature was found bad: wolfSSL could not check it. */
+	ck_assert(find_problem(&r, X509_RES_BAD_SIGNATURE) == NULL);
+	if (self) {
+		ck_assert(!r.anchored);
+		ck_assert_ptr_nonnull(problem_at(&r, X509_RES_SELF_SIGNED, 0));
+	} else {
+		/* The path is still found by names: leaf, inter, root. */
+		ck_assert(r.anchored);
+		ck_assert_uint_eq(r.path_len, 2);
+		ck_assert_str_eq(r.anchor_subject,
+				 "CN=tlsdiag Test Root CA,O=tlsdiag test PKI");
+	}
+	if (d->why == NULL) {
+		ck_assert_uint_eq(r.codes, 1u << X509_RES_OK);
+	} else {
+		ck_assert_int_ne(r.status, X509_RES_OK);
+		ck_assert(!(r.codes & (1u << X509_RES_OK)));
+		p = problem_at(&r, X509_RES_MALFORMED, 0);
+		ck_assert_ptr_nonnull(p);
+		snprintf(want, sizeof(want), "wolfSSL cannot verify: %s",
+			 d->why);
+		ck_assert_str_eq(p->detail, want);
+		/* Through the cache: the same answer, twice. */
+		validate(cache, s, &ch, T_CAPTURE, X509_PURPOSE_SERVER, &r2);
+		ck_assert_int_eq(validate(cache, s, &ch, T_CAPTURE,
+					  X509_PURPOSE_SERVER, &r2),
+				 d->status);
+		ck_assert(r2.cached);
+		ck_assert_str_eq(problem_at(&r2, X509_RES_MALFORMED, 0)->detail,
+				 want);
+		/* Nothing can be verified with it: not an anchor. */
+		ck_assert_int_eq(x509_store_add_der(s, ch.der[0], ch.len[0],
+						    path, sizeof(path)),
+				 -1);
+	}
+	/* One second before notBefore (before 1970 for two of them): not
+	 * yet valid by exactly one second. */
+	validate(NULL, s, &ch, d->not_before - 1, X509_PURPOSE_SERVER, &r);
+	p = problem_at(&r, X509_RES_NOT_YET_VALID, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->seconds, 1);
+	if (d->not_before < 0)
+		ck_assert_msg(strstr(p->detail, "1969-12-31 00:00:00Z") != NULL,
+			      "%s", p->detail);
+	chain_free(&ch);
+	x509_cache_free(cache);
+	x509_store_free(s);
+}
+END_TEST
+
+/* A refused certificate the path does not use still makes the chain
+ * not ok: the peer sent something nobody can check. */
+START_TEST(test_nowolf_unused)
+{
+	struct x509_store *s = test_store(false);
+	struct chain ch = {0};
+	struct x509_result r;
+	const struct x509_problem *p;
+
+	chain_add_file(&ch, PKI "good-chain.pem");
+	chain_add_file(&ch, FIX "critext.der");
+	ck_assert_uint_eq(ch.n, 3);
+	ck_assert_int_eq(
+	    validate(NULL, s, &ch, T_CAPTURE, X509_PURPOSE_SERVER, &r),
+	    X509_RES_MALFORMED);
+	ck_assert(r.anchored);
+	ck_assert_uint_eq(r.path_len, 2);
+	ck_assert_uint_eq(r.unused, 1);
+	ck_assert_uint_eq(r.nproblems, 1);
+	p = problem_at(&r, X509_RES_MALFORMED, 2);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->detail, "wolfSSL cannot verify: unsupported "
+				    "critical extension 1.2.3.4");
+	chain_free(&ch);
+	x509_store_free(s);
+}
+END_TEST
+
+/*
  * Hostile DER.
  */
 
@@ -1024,10 +1254,11 @@ START_TEST(test_store_files)
 	ck_assert_int_eq(
 	    x509_store_add_dir(s, "tests/no-such-dir", err, sizeof(err)), -1);
 	ck_assert(strstr(err, "tests/no-such-dir") != NULL);
-	/* captures/pki holds the 16 certificates of the PKI (and keys, chains
-	 * and a CRL, which add nothing new): all load, once each. */
+	/* captures/pki holds the 18 certificates of the PKI, one per *.crt
+	 * file (and keys, chains and a CRL, which add nothing new): all
+	 * load, once each. */
 	ck_assert_int_eq(x509_store_add_dir(s, PKI, err, sizeof(err)), 0);
-	ck_assert_uint_eq(x509_store_count(s), 16);
+	ck_assert_uint_eq(x509_store_count(s), 18);
 	x509_store_free(s);
 }
 END_TEST
@@ -1135,6 +1366,9 @@ x509_suite(void)
 	tcase_add_test(tc, test_cache_eviction);
 	tcase_add_test(tc, test_cache_budget);
 	tcase_add_test(tc, test_known_elsewhere);
+	tcase_add_loop_test(tc, test_nowolf, 0,
+			    sizeof(nowolf_cases) / sizeof(nowolf_cases[0]));
+	tcase_add_test(tc, test_nowolf_unused);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_flipped);
 	tcase_add_test(tc, test_too_large);
