@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tlsdiag/cur.h"
 #include "tlsdiag/fmt.h"
@@ -347,15 +348,17 @@ static void
 json_time(FILE *out, int64_t t)
 {
 	char buf[FMT_TS_SIZE];
+	time_t tt = (time_t)t;
+	struct tm tm;
 
-	if (t < 0) {
+	/* Certificates carry whole seconds, and may predate 1970. */
+	if (gmtime_r(&tt, &tm) == NULL) {
 		fprintf(out, "%" PRId64, t);
 		return;
 	}
-	fmt_ts(buf, (uint64_t)t * 1000000u);
-	/* Certificates carry whole seconds: drop ".000000". */
-	if (strlen(buf) > 8)
-		memmove(buf + strlen(buf) - 8, "Z", 2);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 	json_str(out, buf);
 }
 
