@@ -23,6 +23,7 @@
 #include "tlsdiag/certcheck.h"
 #include "tlsdiag/conn.h"
 #include "tlsdiag/infer.h"
+#include "tlsdiag/keylog.h"
 #include "tlsdiag/metrics.h"
 #include "tlsdiag/out_flows.h"
 #include "tlsdiag/out_json.h"
@@ -96,7 +97,7 @@ usage(FILE *out)
 	    "  -i IFACE       capture live on an interface ('any' for all)\n"
 	    "  -p             do not put the interface into promiscuous mode\n"
 	    "  -s SNAPLEN     bytes to capture per packet (default %d)\n"
-	    "  -B KIB         kernel capture buffer size in KiB\n"
+	    "  -B KIB         kernel capture buffer size in KiB (default 32768)\n"
 	    "  -c COUNT       stop after COUNT packets\n"
 	    "  -D             list the interfaces that can be captured on\n"
 	    "  -n             accepted for tcpdump habits: tlsdiag never resolves names\n"
@@ -115,6 +116,8 @@ usage(FILE *out)
 	    "  --no-drop      keep root (not recommended: packets are hostile input)\n"
 	    "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	    "  --tls-port PORT  plaintext to PORT is not_tls, as on 443 (repeatable)\n"
+	    "  --keylog FILE  decrypt handshakes with the TLS secrets of an NSS key\n"
+	    "                 log (SSLKEYLOGFILE); followed as it grows (repeatable)\n"
 	    "  --stats-interval SEC  print the summary and counters every SEC seconds\n"
 	    "                 (also on SIGUSR1; SIGHUP reopens the --json file)\n"
 	    "  -w FILE        write the packets of connections that did not establish\n"
@@ -328,7 +331,73 @@ enum {
 	OPT_METRICS,
 	OPT_TLS_PORT,
 	OPT_STATS_INTERVAL,
+	OPT_KEYLOG,
 };
+
+/* --keylog files followed at once; a few cover every client of a test. */
+#define MAX_KEYLOGS 16
+
+/* The key logs: one store fed by every --keylog file. */
+struct keylogs {
+	struct keylog_store store;
+	struct keylog_file file[MAX_KEYLOGS];
+	int n;
+};
+
+/* Enough to decrypt: the TLS 1.2 master secret, or the four TLS 1.3
+ * traffic secrets. */
+static bool
+keylog_complete(const struct keylog_secrets *k)
+{
+	return keylog_has(k, KEYLOG_MASTER) ||
+	       (keylog_has(k, KEYLOG_CLIENT_HANDSHAKE) &&
+		keylog_has(k, KEYLOG_SERVER_HANDSHAKE) &&
+		keylog_has(k, KEYLOG_CLIENT_TRAFFIC_0) &&
+		keylog_has(k, KEYLOG_SERVER_TRAFFIC_0));
+}
+
+/* The key source of conn (tls_keys_fn): the store, then, for a client
+ * random not (fully) known yet, whatever the files gained since. */
+static bool
+keylogs_lookup(void *arg, const uint8_t client_random[32],
+    struct keylog_secrets *out)
+{
+	struct keylogs *k = arg;
+	int i;
+
+	if (keylog_lookup(&k->store, client_random, out) &&
+	    keylog_complete(out))
+		return true;
+	for (i = 0; i < k->n; i++)
+		(void)keylog_poll(&k->file[i], &k->store);
+	return keylog_lookup(&k->store, client_random, out);
+}
+
+/* Malformed key log lines are reported, never fatal. */
+static void
+keylogs_report(const struct keylogs *k, FILE *out)
+{
+	const struct keylog_stats *st = &k->store.stats;
+	const char *sep = ":";
+	uint64_t bad = 0;
+	int r;
+
+	for (r = 1; r < KEYLOG_NREASONS; r++)
+		bad += st->bad[r];
+	fprintf(out, "tlsdiag: --keylog: %" PRIu64 " secrets for %" PRIu32
+	    " connections, %" PRIu64 " lines refused", st->stored,
+	    k->store.entries, bad);
+	for (r = 1; r < KEYLOG_NREASONS; r++) {
+		if (st->bad[r] == 0)
+			continue;
+		fprintf(out, "%s %s %" PRIu64, sep,
+		    keylog_reason_name((enum keylog_reason)r), st->bad[r]);
+		sep = ",";
+	}
+	if (st->read_errors != 0)
+		fprintf(out, ", %" PRIu64 " read errors", st->read_errors);
+	fputc('\n', out);
+}
 
 
 /* Ports named with --tls-port; a few cover real deployments. */
@@ -394,6 +463,7 @@ main(int argc, char **argv)
 	    {"metrics", required_argument, NULL, OPT_METRICS},
 	    {"tls-port", required_argument, NULL, OPT_TLS_PORT},
 	    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+	    {"keylog", required_argument, NULL, OPT_KEYLOG},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -417,6 +487,10 @@ main(int argc, char **argv)
 	const char *wpath = NULL;
 	struct pcapout *wout = NULL;
 	uint16_t tls_ports[MAX_TLS_PORTS];
+	const char *keylog_paths[MAX_KEYLOGS];
+	static struct keylogs keylogs;
+	char kerr[KEYLOG_ERR_SIZE];
+	int nkeylogs = 0, k;
 	uint64_t stats_interval = 0;
 	struct run run;
 	size_t ntls_ports = 0;
@@ -429,6 +503,7 @@ main(int argc, char **argv)
 
 	memset(&co, 0, sizeof(co));
 	co.snaplen = CAP_SNAPLEN_DEFAULT;
+	co.buffer_size = CAP_BUFFER_KIB_DEFAULT;
 	co.promisc = true;
 	co.immediate = true;
 	co.files = files;
@@ -468,6 +543,7 @@ main(int argc, char **argv)
 			co.snaplen = (int)parse_num("-s", optarg, 0, 262144);
 			if (co.snaplen == 0)
 				co.snaplen = CAP_SNAPLEN_DEFAULT;
+	co.buffer_size = CAP_BUFFER_KIB_DEFAULT;
 			break;
 		case 'v':
 			verbose = true;
@@ -487,6 +563,11 @@ main(int argc, char **argv)
 		case OPT_STATS_INTERVAL:
 			stats_interval = parse_num("--stats-interval", optarg, 1,
 			    86400 * 365);
+			break;
+		case OPT_KEYLOG:
+			if (nkeylogs == MAX_KEYLOGS)
+				die(2, "too many --keylog (at most %s)", "16");
+			keylog_paths[nkeylogs++] = optarg;
 			break;
 		case OPT_TLS_PORT:
 			if (ntls_ports == MAX_TLS_PORTS)
@@ -589,6 +670,17 @@ main(int argc, char **argv)
 			die(1, "%s", perr);
 	}
 
+	/* Key logs are often readable by their writer only: open them while
+	 * still privileged, and read what they hold already. */
+	keylog_store_init(&keylogs.store, 0, NULL);
+	for (k = 0; k < nkeylogs; k++) {
+		if (keylog_open(&keylogs.file[k], keylog_paths[k], kerr,
+			sizeof(kerr)) != 0)
+			die(1, "%s", kerr);
+		keylogs.n++;
+		(void)keylog_poll(&keylogs.file[k], &keylogs.store);
+	}
+
 	/* Everything that needs root is open: give root up before the first
 	 * byte of a packet, or of a capture file's header, is parsed. */
 	if (drop && priv_drop(drop_user, perr, sizeof(perr)) != 0)
@@ -617,6 +709,10 @@ main(int argc, char **argv)
 	cc.tls_ports = tls_ports;
 	cc.pcap = wout;
 	cc.ntls_ports = ntls_ports;
+	if (keylogs.n > 0) {
+		cc.keys = keylogs_lookup;
+		cc.keys_arg = &keylogs;
+	}
 	if (!flows && (outs.infer = infer_new(NULL)) == NULL)
 		die(1, "%s", "out of memory");
 	if (store != NULL) {
@@ -670,6 +766,8 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 	print_counters(&run, stderr);
+	if (keylogs.n > 0)
+		keylogs_report(&keylogs, stderr);
 	update_metrics(&run);
 	if (wout != NULL) {
 		struct pcapout_stats ws;
@@ -692,6 +790,9 @@ main(int argc, char **argv)
 	x509_cache_free(xcache);
 	x509_store_free(store);
 	sensor_free(sn);
+	for (k = 0; k < keylogs.n; k++)
+		keylog_close(&keylogs.file[k]);
+	keylog_store_free(&keylogs.store);
 	cap_close(cap);
 	if (outs.json != NULL && outs.json != stdout && fclose(outs.json) != 0) {
 		fprintf(stderr, "tlsdiag: %s: %s\n", json_path, strerror(errno));

@@ -9,7 +9,7 @@
 set -u
 
 build_pkgs="gcc make pkg-config libpcap-dev libwolfssl-dev libmicrohttpd-dev ca-certificates"
-test_pkgs="check tshark tcpdump jq python3 valgrind clang libclang-rt-14-dev iproute2 prometheus"
+test_pkgs="check tshark tcpdump jq python3 valgrind clang libclang-rt-14-dev iproute2 prometheus openssl gnutls-bin nginx-light curl socat ethtool"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;
