@@ -34,6 +34,7 @@ struct conn {
 	bool s_flight; /* the server's encrypted flight began */
 	bool c_first;  /* the client's first record after it */
 	uint16_t c_first_len;
+	uint8_t c_first_inner; /* its content type if it was decrypted */
 
 	/* A failure (or not_tls) is known but not yet handed over: the peer's
 	 * answer (its own alert, often the more telling one) and the close follow
@@ -134,6 +135,14 @@ finished_len(const struct tls_facts *fa, unsigned len)
 	unsigned t = tag_len(fa);
 
 	return len == 32 + 4 + 1 + t || len == 48 + 4 + 1 + t;
+}
+
+/* A TLS 1.3 record that is an alert: by its decrypted content type when
+ * the key log opened it, else by its size. */
+static bool
+is_alert13(const struct tls_facts *fa, uint8_t inner, unsigned len)
+{
+	return inner != 0 ? inner == 21 : len == alert_len(fa);
 }
 
 static void
@@ -459,7 +468,13 @@ check_alerts(struct conn_ctx *cx, struct flow *f, struct conn *c)
 	while (c->seen_alerts < fa->nalerts) {
 		const struct tls_alert *a = &fa->alerts[c->seen_alerts++];
 
-		if (a->encrypted) {
+		/* A decrypted TLS <= 1.2 warning (close_notify before both
+		 * Finished) decides as its encrypted record did without
+		 * keys; TLS 1.3 has no warning that ends a handshake
+		 * (RFC 8446 6: every error alert is fatal). */
+		if (a->encrypted ||
+		    (a->decrypted && !fa->tls13 &&
+		     a->level != TLS_ALERT_LEVEL_FATAL)) {
 			/* Only a TLS <= 1.2 alert record after CCS lands
 			 * here; both Finished would have decided already.
 			 * From a side that already sent application data it
@@ -485,7 +500,7 @@ check_alerts(struct conn_ctx *cx, struct flow *f, struct conn *c)
  * finished. */
 static bool
 enc_record(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
-	   uint8_t type, uint16_t len, uint64_t ts)
+	   uint8_t type, uint8_t inner, uint16_t len, uint64_t ts)
 {
 	const struct tls_facts *fa = &c->tc.facts;
 
@@ -515,8 +530,11 @@ enc_record(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
 		/* The server's first record after the client's answer:
 		 * an alert means it rejected the client (for instance
 		 * certificate_required), anything else is a ticket or
-		 * data. */
-		if (len == alert_len(fa))
+		 * data.  A decrypted alert is decided by check_alerts()
+		 * with its description. */
+		if (inner == 21)
+			return false;
+		if (is_alert13(fa, inner, len))
 			conn_finish(cx, f, c, true, CONN_FAILED,
 				    "encrypted_alert", TLS_DIR_S2C, ts, false);
 		else
@@ -529,7 +547,10 @@ enc_record(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
 	if (!c->c_first) {
 		c->c_first = true;
 		c->c_first_len = len;
-		if (len == alert_len(fa)) {
+		c->c_first_inner = inner;
+		if (inner == 21)
+			return false; /* check_alerts() has its description */
+		if (is_alert13(fa, inner, len)) {
 			/* The client rejected the server's flight. */
 			conn_finish(cx, f, c, true, CONN_FAILED,
 				    "encrypted_alert", TLS_DIR_C2S, ts, false);
@@ -540,8 +561,11 @@ enc_record(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
 	/* A second client record after a Finished: the client is done
 	 * and sends data (or close_notify).  After a larger first record
 	 * (a client certificate) the Finished is still to come, and only
-	 * the server's answer tells. */
-	if (finished_len(fa, c->c_first_len)) {
+	 * the server's answer tells.  Decrypted, the Finished is seen; but
+	 * a server that asked for a certificate may still refuse it. */
+	if (c->c_first_inner != 0 ? fa->finished_len[TLS_DIR_C2S] != 0 &&
+					!fa->cert_req.present
+				  : finished_len(fa, c->c_first_len)) {
 		conn_finish(cx, f, c, true, CONN_ESTABLISHED, NULL, -1, ts,
 			    false);
 		return true;
@@ -587,16 +611,17 @@ conn_eval(struct conn_ctx *cx, struct flow *f, struct conn *c, int d,
 	 * are taken as data, never as an alert. */
 	while (c->seen_enc[d] < fa->dir[d].enc_total) {
 		uint64_t i = c->seen_enc[d]++;
-		uint8_t type = 23;
+		uint8_t type = 23, inner = 0;
 		uint16_t len = 0;
 		uint64_t rts = ts;
 
 		if (i < fa->dir[d].nenc) {
 			type = fa->dir[d].enc[i].type;
 			len = fa->dir[d].enc[i].len;
+			inner = fa->dir[d].enc[i].inner;
 			rts = fa->dir[d].enc[i].ts_us;
 		}
-		if (enc_record(cx, f, c, d, type, len, rts))
+		if (enc_record(cx, f, c, d, type, inner, len, rts))
 			return true;
 	}
 	return check_alerts(cx, f, c);
@@ -645,6 +670,8 @@ conn_get(struct conn_ctx *cx, struct flow *f)
 	}
 	tls_conn_init(&c->tc, cx->lim.hs_msg_max != 0 ? &cx->lim : NULL,
 		      cx->mem);
+	if (cx->keys != NULL)
+		tls_conn_set_keys(&c->tc, cx->keys, cx->keys_arg);
 	f->app = c;
 	return c;
 }
@@ -720,7 +747,7 @@ static bool
 tls13_client_done(const struct conn *c)
 {
 	return c->tc.facts.tls13 && c->c_first &&
-	       c->c_first_len != alert_len(&c->tc.facts);
+	       !is_alert13(&c->tc.facts, c->c_first_inner, c->c_first_len);
 }
 
 /* The client went on with the handshake (a ClientKeyExchange, its

@@ -324,8 +324,13 @@ json_alerts(FILE *out, const struct conn_result *r)
 			fputs(", \"description\": ", out);
 			json_code(out, tls_alert_name(a->desc), a->desc);
 		}
-		fprintf(out, ", \"encrypted\": %s, \"ts\": ",
+		fprintf(out, ", \"encrypted\": %s, ",
 			a->encrypted ? "true" : "false");
+		/* Read from a record opened with a key log: absent
+		 * otherwise, so that output without keys is unchanged. */
+		if (a->decrypted)
+			fputs("\"decrypted\": true, ", out);
+		fputs("\"ts\": ", out);
 		json_ts(out, a->ts_us);
 		fputc('}', out);
 		sep = ", ";
@@ -379,7 +384,7 @@ json_str_list(FILE *out, const char *const *v, unsigned n)
 /* One decoded certificate.  Names, SANs and URLs are attacker-chosen and
  * go through the escaper like every string. */
 static void
-json_cert(FILE *out, const struct x509_cert *c)
+json_cert(FILE *out, const struct x509_cert *c, bool decrypted)
 {
 	char hex[65];
 	unsigned i;
@@ -432,18 +437,22 @@ json_cert(FILE *out, const struct x509_cert *c)
 	json_str_list(out, c->ocsp_url, c->nocsp);
 	fputs(", \"ca_issuers\": ", out);
 	json_str_list(out, c->ca_issuers_url, c->nca_issuers);
-	fputs("}}", out);
+	fputc('}', out);
+	/* Read from TLS 1.3 records opened with a key log. */
+	if (decrypted)
+		fputs(", \"decrypted\": true", out);
+	fputc('}', out);
 }
 
 static void
-json_chain(FILE *out, const struct certcheck_chain *ch)
+json_chain(FILE *out, const struct certcheck_chain *ch, bool decrypted)
 {
 	unsigned i;
 
 	for (i = 0; i < ch->n; i++) {
 		if (i > 0)
 			fputs(", ", out);
-		json_cert(out, ch->cert[i]);
+		json_cert(out, ch->cert[i], decrypted);
 	}
 }
 
@@ -549,19 +558,22 @@ json_tls(FILE *out, const struct conn_result *r)
 	json_alerts(out, r);
 	fputs(", \"server_certificates\": [", out);
 	if (r->certs != NULL && r->certs->server.n > 0) {
-		json_chain(out, &r->certs->server);
+		json_chain(out, &r->certs->server,
+			   fa->cert[TLS_DIR_S2C].decrypted);
 	} else {
 		for (i = 0; i < sc->ncerts; i++) {
 			if (tls_cert_der(sc, i, &len) == NULL)
 				break;
-			fprintf(out, "%s{\"der_len\": %zu}", sep, len);
+			fprintf(out, "%s{\"der_len\": %zu%s}", sep, len,
+				sc->decrypted ? ", \"decrypted\": true" : "");
 			sep = ", ";
 		}
 	}
 	fputc(']', out);
 	if (r->certs != NULL && r->certs->client.n > 0) {
 		fputs(", \"client_certificates\": [", out);
-		json_chain(out, &r->certs->client);
+		json_chain(out, &r->certs->client,
+			   fa->cert[TLS_DIR_C2S].decrypted);
 		fputc(']', out);
 	}
 	if (r->certs != NULL && r->certs->server.n > 0)

@@ -958,7 +958,8 @@ bad:
 
 /* Certificate: RFC 5246 7.4.2 (tls13 false) or RFC 8446 4.4.2. */
 static void
-cert_decode(const uint8_t *buf, uint32_t len, bool tls13, struct tls_certs *c)
+cert_decode(const uint8_t *buf, uint32_t len, bool tls13, struct tls_certs *c,
+	    struct cur *leaf_ext)
 {
 	struct cur b = cur_make(buf, len), list, ctx, cert, ext;
 
@@ -991,6 +992,8 @@ cert_decode(const uint8_t *buf, uint32_t len, bool tls13, struct tls_certs *c)
 			c->malformed = true;
 			return;
 		}
+		if (tls13 && c->certs_total == 0 && leaf_ext != NULL)
+			*leaf_ext = ext;
 		c->certs_total++;
 		if (c->ncerts < TLS_CERTS_MAX) {
 			c->cert[c->ncerts].off = (uint32_t)(cert.p - buf);
@@ -1328,6 +1331,12 @@ tls_facts_swap(struct tls_facts *f)
 	fl = f->finished_len[0];
 	f->finished_len[0] = f->finished_len[1];
 	f->finished_len[1] = fl;
+	fl = f->dec_records[0];
+	f->dec_records[0] = f->dec_records[1];
+	f->dec_records[1] = fl;
+	fl = f->dec_failed[0];
+	f->dec_failed[0] = f->dec_failed[1];
+	f->dec_failed[1] = fl;
 	f->client_dir = flip8(f->client_dir);
 	f->server_dir = flip8(f->server_dir);
 	f->last_hs_dir = flip8(f->last_hs_dir);
@@ -1355,6 +1364,8 @@ log_add(struct tls_facts *f, int dir, enum tls_log_kind kind, uint8_t type,
 	e.kind = (uint8_t)kind;
 	e.type = type;
 	e.flags = flags;
+	if (f->decrypting)
+		e.flags |= TLS_LOGF_DECRYPTED;
 	if (f->nlog < TLS_LOG_MAX) {
 		idx = f->nlog;
 		f->log[f->nlog++] = e;
@@ -1546,11 +1557,57 @@ adopt(uint8_t **body, uint32_t len, uint8_t **to, uint32_t *to_len)
 	*body = NULL;
 }
 
+static void status_decode(const uint8_t *buf, uint32_t len,
+			  struct tls_cert_status *s);
+
+/* RFC 8446 4.4.2.1: in TLS 1.3 the server's OCSP response travels in the
+ * leaf's CertificateEntry, as a status_request extension holding a
+ * CertificateStatus body: kept (a copy, charged) as if it had come in a
+ * CertificateStatus message. */
 static void
-on_certificate(struct tls_facts *f, int dir, uint8_t **body, uint32_t len,
-	       bool skipped, bool *malformed)
+leaf_status(struct tls_facts *f, struct membudget *mb, struct cur ext)
+{
+	struct tls_cert_status *s = &f->cert_status;
+	struct cur one;
+	uint16_t type;
+	uint8_t *copy;
+
+	while (ext.left > 0) {
+		if (!cur_u16(&ext, &type) || !cur_vec16(&ext, &one))
+			return; /* the entry's lengths lied: no staple */
+		if (type != 5 || one.left == 0 || s->present)
+			continue;
+		s->present = true;
+		if (!mem_reserve(mb, one.left)) {
+			s->skipped = true;
+			tls_facts_anomaly(f, TLS_ANOM_HS_MEM_REFUSED);
+			return;
+		}
+		if ((copy = malloc(one.left)) == NULL) {
+			mem_release(mb, one.left);
+			s->skipped = true;
+			return;
+		}
+		memcpy(copy, one.p, one.left);
+		status_decode(copy, (uint32_t)one.left, s);
+		if (s->malformed)
+			tls_facts_anomaly(f, TLS_ANOM_MALFORMED_CERT_STATUS);
+		if (s->ocsp_len > 0) {
+			s->buf = copy;
+			s->buf_len = (uint32_t)one.left;
+		} else {
+			free(copy);
+			mem_release(mb, one.left);
+		}
+	}
+}
+
+static void
+on_certificate(struct tls_facts *f, struct membudget *mb, int dir,
+	       uint8_t **body, uint32_t len, bool skipped, bool *malformed)
 {
 	struct tls_certs *c = &f->cert[dir];
+	struct cur lext = cur_make(NULL, 0);
 
 	if (c->count < UINT16_MAX)
 		c->count++;
@@ -1563,15 +1620,18 @@ on_certificate(struct tls_facts *f, int dir, uint8_t **body, uint32_t len,
 		return;
 	}
 	if (f->sh_seen) {
-		cert_decode(*body, len, f->tls13, c);
+		cert_decode(*body, len, f->tls13, c, &lext);
 	} else {
 		/* No ServerHello: the form the bytes fit. */
-		cert_decode(*body, len, false, c);
+		cert_decode(*body, len, false, c, NULL);
 		if (c->malformed)
-			cert_decode(*body, len, true, c);
+			cert_decode(*body, len, true, c, NULL);
 		if (c->malformed)
-			cert_decode(*body, len, false, c);
+			cert_decode(*body, len, false, c, NULL);
 	}
+	c->decrypted = f->decrypting;
+	if (c->tls13 && dir == f->server_dir && lext.left > 0)
+		leaf_status(f, mb, lext);
 	if (c->malformed) {
 		*malformed = true;
 		tls_facts_anomaly(f, TLS_ANOM_MALFORMED_CERTIFICATE);
@@ -1657,7 +1717,7 @@ tls_msg_handshake(struct tls_facts *f, struct membudget *mb, int dir,
 		on_server_hello(f, dir, p, len, skipped, &malformed, &flags);
 		break;
 	case HS_CERTIFICATE:
-		on_certificate(f, dir, body, len, skipped, &malformed);
+		on_certificate(f, mb, dir, body, len, skipped, &malformed);
 		break;
 	case HS_CERTIFICATE_STATUS:
 		on_cert_status(f, body, len, skipped, &malformed);
@@ -1808,6 +1868,7 @@ alert_add(struct tls_facts *f, int dir, bool encrypted, uint8_t level,
 	a->level = level;
 	a->desc = desc;
 	a->encrypted = encrypted;
+	a->decrypted = f->decrypting;
 	a->after_hs_type = f->last_hs_type;
 	a->after_hs_dir = f->last_hs_dir;
 	a->log_index = log_index;
@@ -1838,22 +1899,15 @@ tls_msg_ccs(struct tls_facts *f, int dir, bool compat, uint16_t rec_len,
 		      compat ? TLS_LOGF_COMPAT : 0, ts_us);
 }
 
-void
-tls_msg_record(struct tls_facts *f, int dir, uint8_t type, uint16_t rec_len,
-	       uint64_t ts_us)
+/* The encrypted-record part of tls_msg_record() and tls_msg_dec_record();
+ * the log index of the record. */
+static uint16_t
+enc_record_add(struct tls_facts *f, int dir, uint8_t type, uint8_t inner,
+	       uint16_t rec_len, uint64_t ts_us)
 {
 	struct tls_dir_facts *df = &f->dir[dir];
 	struct tls_enc_record *e;
-	uint16_t idx;
 
-	if (type == CT_HEARTBEAT) {
-		if (df->heartbeats < UINT32_MAX)
-			df->heartbeats++;
-		tls_facts_anomaly(f, TLS_ANOM_HEARTBEAT);
-		(void)log_add(f, dir, TLS_LOG_HEARTBEAT, type, rec_len, 0,
-			      ts_us);
-		return;
-	}
 	if (type == CT_APPLICATION_DATA) {
 		if (df->appdata_records == 0)
 			df->appdata_first_ts = ts_us;
@@ -1865,9 +1919,38 @@ tls_msg_record(struct tls_facts *f, int dir, uint8_t type, uint16_t rec_len,
 		e->ts_us = ts_us;
 		e->len = rec_len;
 		e->type = type;
+		e->inner = inner;
 	}
 	df->enc_total++;
-	idx = log_add(f, dir, TLS_LOG_ENCRYPTED, type, rec_len, 0, ts_us);
+	return log_add(f, dir, TLS_LOG_ENCRYPTED, type, rec_len,
+		       inner != 0 ? TLS_LOGF_DECRYPTED : 0, ts_us);
+}
+
+void
+tls_msg_dec_record(struct tls_facts *f, int dir, uint8_t type, uint8_t inner,
+		   uint16_t rec_len, uint64_t ts_us)
+{
+	if (f->dec_records[dir & 1] < UINT32_MAX)
+		f->dec_records[dir & 1]++;
+	(void)enc_record_add(f, dir, type, inner, rec_len, ts_us);
+}
+
+void
+tls_msg_record(struct tls_facts *f, int dir, uint8_t type, uint16_t rec_len,
+	       uint64_t ts_us)
+{
+	struct tls_dir_facts *df = &f->dir[dir];
+	uint16_t idx;
+
+	if (type == CT_HEARTBEAT) {
+		if (df->heartbeats < UINT32_MAX)
+			df->heartbeats++;
+		tls_facts_anomaly(f, TLS_ANOM_HEARTBEAT);
+		(void)log_add(f, dir, TLS_LOG_HEARTBEAT, type, rec_len, 0,
+			      ts_us);
+		return;
+	}
+	idx = enc_record_add(f, dir, type, 0, rec_len, ts_us);
 	if (type == CT_ALERT)
 		alert_add(f, dir, true, 0, 0, rec_len, idx, ts_us);
 }

@@ -4,12 +4,15 @@
  * length limits, content types), handshake message fragmentation and
  * coalescing (RFC 8446 5.1, RFC 5246 6.2.1), alerts (RFC 8446 6, RFC 5246
  * 7.2), ChangeCipherSpec (RFC 5246 7.1, RFC 8446 D.4) and the SSLv2 record
- * header of an SSLv2-compatible ClientHello (RFC 5246 E.2).
+ * header of an SSLv2-compatible ClientHello (RFC 5246 E.2); with a key
+ * source, the reading of protected records (RFC 8446 5.2 and 7, RFC 5246
+ * 6.2.3.3) through tlsdec.
  *
  * It must never read outside the chunk it is fed (every read goes through
  * the cursor), never allocate before the membudget agreed nor beyond the
  * declared length of the message being assembled, and never resume parsing
- * a direction whose framing it lost.
+ * a direction whose framing it lost; never let a secret, key or decrypted
+ * byte out except into the facts' decoders.
  */
 #include "tlsdiag/tls_record.h"
 
@@ -39,7 +42,17 @@ enum rclass {
 	RC_OPAQUE, /* not parsed: encrypted, application data, heartbeat */
 	RC_CCS,
 	RC_ALERT,
-	RC_HS
+	RC_HS,
+	RC_DEC /* protected, and keys are known: buffered, then opened */
+};
+
+/* Decryption state of a direction (tls_rdir.dec_epoch). */
+enum dec_epoch {
+	DEC_NONE,    /* no keys yet */
+	DEC_PENDING, /* TLS 1.2: keys ready, used from its CCS on */
+	DEC_HS,	     /* TLS 1.3 handshake traffic keys */
+	DEC_APP,     /* after the handshake: dec_app_left more records */
+	DEC_OFF	     /* no keys, or they failed: sizes only */
 };
 
 /* The first allocation of a handshake buffer; it then doubles, never past
@@ -68,6 +81,168 @@ tls_conn_init(struct tls_conn *c, const struct tls_limits *lim,
 	c->mb = mb;
 	c->rd[0].mode = RM_DETECT;
 	c->rd[1].mode = RM_DETECT;
+}
+
+/* Zero memory that held secrets or decrypted bytes, in a way the compiler
+ * may not drop as a dead store. */
+static void
+wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+void
+tls_conn_set_keys(struct tls_conn *c, tls_keys_fn fn, void *arg)
+{
+	c->keys = fn;
+	c->keys_arg = arg;
+}
+
+/* Stop decrypting a direction: forget its keys and its record buffer. */
+static void
+dec_off(struct tls_conn *c, struct tls_rdir *d)
+{
+	tlsdec_dir_wipe(&d->dec);
+	if (d->rec_buf != NULL) {
+		wipe(d->rec_buf, d->rec_alloc);
+		free(d->rec_buf);
+		mem_release(c->mb, d->rec_alloc);
+	}
+	d->rec_buf = NULL;
+	d->rec_alloc = 0;
+	d->rec_have = 0;
+	d->dec_epoch = DEC_OFF;
+}
+
+/* Is the secret of `kind` known?  Asks the key source again while it is
+ * not, at most TLS_KEYS_TRIES times per connection. */
+static bool
+keys_have(struct tls_conn *c, enum keylog_kind kind)
+{
+	const struct tls_facts *f = &c->facts;
+
+	if (keylog_has(&c->sec, kind))
+		return true;
+	if (c->keys == NULL || !f->ch_seen || f->ch.sslv2 || f->ch.skipped ||
+	    c->keys_tries >= TLS_KEYS_TRIES)
+		return false;
+	c->keys_tries++;
+	if (c->keys(c->keys_arg, f->ch.random, &c->sec))
+		c->facts.keys_found = true;
+	return keylog_has(&c->sec, kind);
+}
+
+/* TLS 1.2: derive both directions' keys once the ServerHello and the
+ * master secret are known; each is used from its own CCS on. */
+static void
+tls12_keys(struct tls_conn *c)
+{
+	const struct tls_facts *f = &c->facts;
+	const struct tlsdec_suite *su;
+	struct tls_rdir *cd, *sd;
+
+	if (c->keys == NULL || f->tls13 || !f->sh_seen || f->sh.skipped ||
+	    f->server_dir < 0 || tls_msg_version_is_13(f->version))
+		return;
+	sd = &c->rd[f->server_dir];
+	cd = &c->rd[1 - f->server_dir];
+	if (cd->dec_epoch != DEC_NONE || sd->dec_epoch != DEC_NONE)
+		return;
+	su = tlsdec_suite_find(f->sh.cipher);
+	if (su == NULL || su->version != 12 || !keys_have(c, KEYLOG_MASTER))
+		return;
+	if (tlsdec_tls12_init(&cd->dec, &sd->dec, f->sh.cipher,
+			      c->sec.secret[KEYLOG_MASTER],
+			      c->sec.len[KEYLOG_MASTER], f->ch.random,
+			      f->sh.random) != TLSDEC_OK)
+		return;
+	cd->dec_epoch = DEC_PENDING;
+	sd->dec_epoch = DEC_PENDING;
+}
+
+/* TLS 1.3: start an epoch of direction `dir` with the secret of `kind`;
+ * false (direction off) without it. */
+static bool
+tls13_epoch(struct tls_conn *c, int dir, enum keylog_kind kind,
+	    enum dec_epoch ep)
+{
+	struct tls_rdir *d = &c->rd[dir];
+
+	if (!keys_have(c, kind) ||
+	    tlsdec_dir_init(&d->dec, c->facts.sh.cipher, c->sec.secret[kind],
+			    c->sec.len[kind]) != TLSDEC_OK) {
+		dec_off(c, d);
+		return false;
+	}
+	d->dec_epoch = (uint8_t)ep;
+	d->dec_fin = false;
+	if (ep == DEC_APP)
+		d->dec_app_left = TLS_DEC_APP_RECORDS;
+	return true;
+}
+
+/* Are this record's keys at hand (a protected record of content `type`)?
+ * Moves the direction to its next epoch when the last one ended. */
+static bool
+dec_ready(struct tls_conn *c, int dir, uint8_t type)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	const struct tls_facts *f = &c->facts;
+	bool server = dir == f->server_dir;
+
+	if (c->keys == NULL || d->dec_epoch == DEC_OFF)
+		return false;
+	if (!f->tls13) {
+		if (d->dec_epoch == DEC_APP && d->dec_app_left == 0) {
+			dec_off(c, d);
+			return false;
+		}
+		return d->ccs_enc && d->dec_epoch == DEC_APP;
+	}
+	if (type != CT_APPLICATION_DATA || f->sh.skipped)
+		return false;
+	if (d->dec_epoch == DEC_NONE)
+		return tls13_epoch(c, dir,
+				   server ? KEYLOG_SERVER_HANDSHAKE
+					  : KEYLOG_CLIENT_HANDSHAKE,
+				   DEC_HS);
+	if (d->dec_epoch == DEC_HS && d->dec_fin)
+		return tls13_epoch(c, dir,
+				   server ? KEYLOG_SERVER_TRAFFIC_0
+					  : KEYLOG_CLIENT_TRAFFIC_0,
+				   DEC_APP);
+	if (d->dec_epoch == DEC_APP && d->dec_app_left == 0) {
+		dec_off(c, d);
+		return false;
+	}
+	return d->dec_epoch == DEC_HS || d->dec_epoch == DEC_APP;
+}
+
+/* Room for a whole record of `len` bytes, charged first. */
+static bool
+rec_grow(struct tls_conn *c, struct tls_rdir *d, uint32_t len)
+{
+	uint8_t *p;
+
+	if (len <= d->rec_alloc)
+		return true;
+	if (!mem_reserve(c->mb, len - d->rec_alloc))
+		return false;
+	p = malloc(len);
+	if (p == NULL) {
+		mem_release(c->mb, len - d->rec_alloc);
+		return false;
+	}
+	if (d->rec_buf != NULL) {
+		wipe(d->rec_buf, d->rec_alloc);
+		free(d->rec_buf);
+	}
+	d->rec_buf = p;
+	d->rec_alloc = len;
+	return true;
 }
 
 static void
@@ -140,6 +315,8 @@ dir_stop(struct tls_conn *c, int dir, enum tls_stop why, uint64_t ts_us)
 
 	d->mode = RM_STOPPED;
 	hs_reset(c, d);
+	if (d->dec_epoch != DEC_NONE)
+		dec_off(c, d);
 	d->hdr_len = 0;
 	d->al_len = 0;
 	d->pre_len = 0;
@@ -170,13 +347,31 @@ static void
 hs_finish(struct tls_conn *c, int dir, uint64_t ts_us)
 {
 	struct tls_rdir *d = &c->rd[dir];
+	bool sh_before = c->facts.sh_seen;
 
 	tls_msg_handshake(&c->facts, c->mb, dir, d->hs_type,
 			  d->hs_keep ? &d->hs_buf : NULL, d->hs_len,
 			  d->hs_skipped, ts_us);
 	if (d->hs_buf == NULL)
 		d->hs_alloc = 0; /* adopted by the facts, with its charge */
+	/* RFC 8446 4.4.4: the Finished is the last message under the
+	 * handshake keys; the sender's next record uses its application
+	 * traffic secret. */
+	if (c->facts.decrypting && d->hs_type == 20 && d->dec_epoch == DEC_HS)
+		d->dec_fin = true;
+	/* RFC 8446 4.6.3: after a KeyUpdate the sender's keys change, and
+	 * the key log has no line for the new ones. */
+	if (c->facts.decrypting && d->hs_type == 24)
+		d->dec_app_left = 0;
 	hs_reset(c, d);
+	if (!sh_before && c->facts.sh_seen && c->keys != NULL) {
+		/* The ServerHello (not an HRR): its client random's secrets
+		 * are looked up now. */
+		if (c->facts.tls13)
+			(void)keys_have(c, KEYLOG_SERVER_HANDSHAKE);
+		else
+			tls12_keys(c);
+	}
 }
 
 /* Handshake bytes of one record: headers and bodies, any number of
@@ -254,6 +449,66 @@ ccs_is_compat(const struct tls_conn *c, int dir)
 	       f->dir[1 - dir].bytes == 0 && f->dir[1 - dir].gap_bytes == 0;
 }
 
+/* A protected record is whole in rec_buf: open it and read its content
+ * like plaintext, or fall back to its size. */
+static void
+dec_record(struct tls_conn *c, int dir, uint64_t ts_us)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	struct tls_facts *f = &c->facts;
+	struct cur b;
+	size_t outlen = 0;
+	uint8_t inner = 0;
+	int rc;
+
+	rc = tlsdec_record(&d->dec, d->hdr, d->rec_buf, d->rlen, d->rec_buf,
+			   &outlen, &inner);
+	d->rec_have = 0;
+	if (rc != TLSDEC_OK || inner == 0) {
+		if (f->dec_failed[dir] < UINT32_MAX)
+			f->dec_failed[dir]++;
+		tls_facts_anomaly(f, TLS_ANOM_DECRYPT_FAILED);
+		/* A client's first records under its handshake keys may be
+		 * 0-RTT data the server refused (RFC 8446 4.2.10): they were
+		 * written with other keys, so try the next one.  Anything
+		 * else means the keys or the stream are wrong. */
+		if (!(rc == TLSDEC_E_AUTH && d->dec_epoch == DEC_HS &&
+		      dir != f->server_dir && f->ch.early_data &&
+		      d->dec.records_ok == 0)) {
+			dec_off(c, d);
+			hs_reset(c, d);
+			d->al_len = 0;
+		}
+		tls_msg_record(f, dir, d->rtype, d->rlen, ts_us);
+		return;
+	}
+	if (d->dec_epoch == DEC_APP && d->dec_app_left > 0)
+		d->dec_app_left--;
+	tls_msg_dec_record(f, dir, d->rtype, inner, d->rlen, ts_us);
+	b = cur_make(d->rec_buf, outlen);
+	f->decrypting = true;
+	switch (inner) {
+	case CT_HANDSHAKE:
+		hs_bytes(c, dir, &b, ts_us);
+		break;
+	case CT_ALERT:
+		alert_bytes(c, dir, &b, ts_us);
+		if (d->al_len != 0) {
+			/* RFC 8446 5.1: alerts never span records. */
+			tls_facts_anomaly(f, TLS_ANOM_MALFORMED_ALERT);
+			d->al_len = 0;
+		}
+		break;
+	default:
+		/* Application data (and, against RFC 8446 5, anything
+		 * else) is not read. */
+		break;
+	}
+	f->decrypting = false;
+	if (outlen > 0)
+		wipe(d->rec_buf, outlen);
+}
+
 /* The current record has all its bytes. */
 static void
 rec_done(struct tls_conn *c, int dir, uint64_t ts_us)
@@ -275,6 +530,12 @@ rec_done(struct tls_conn *c, int dir, uint64_t ts_us)
 		tls_msg_ccs(&c->facts, dir, compat, d->rlen, ts_us);
 		if (!compat) {
 			d->ccs_enc = true;
+			/* TLS 1.2: this side's protected records start. */
+			tls12_keys(c);
+			if (d->dec_epoch == DEC_PENDING) {
+				d->dec_epoch = DEC_APP;
+				d->dec_app_left = TLS_DEC_APP_RECORDS + 1;
+			}
 			/* RFC 8446 5.1: a message must not span a key
 			 * change; its rest would be encrypted anyway. */
 			if (d->hsh_len > 0) {
@@ -283,6 +544,9 @@ rec_done(struct tls_conn *c, int dir, uint64_t ts_us)
 				hs_reset(c, d);
 			}
 		}
+		break;
+	case RC_DEC:
+		dec_record(c, dir, ts_us);
 		break;
 	case RC_ALERT:
 	case RC_HS:
@@ -343,9 +607,29 @@ rec_header(struct tls_conn *c, int dir, uint64_t ts_us)
 		d->rclass = RC_OPAQUE;
 		break;
 	}
-	if (d->hsh_len > 0 && d->rclass != RC_HS && type != CT_HEARTBEAT)
+	if (d->rclass == RC_OPAQUE && type != CT_HEARTBEAT &&
+	    d->dec_epoch != DEC_OFF && c->keys != NULL &&
+	    (unreadable || type == CT_APPLICATION_DATA) &&
+	    dec_ready(c, dir, type)) {
+		if (len > 0 && rec_grow(c, d, len)) {
+			d->rclass = RC_DEC;
+			d->rec_have = 0;
+		} else {
+			/* No room (or an empty record, which cannot
+			 * authenticate): the sequence is lost. */
+			if (len > 0)
+				tls_facts_anomaly(&c->facts,
+						  TLS_ANOM_HS_MEM_REFUSED);
+			else
+				tls_facts_anomaly(&c->facts,
+						  TLS_ANOM_DECRYPT_FAILED);
+			dec_off(c, d);
+		}
+	}
+	if (d->hsh_len > 0 && d->rclass != RC_HS && d->rclass != RC_DEC &&
+	    type != CT_HEARTBEAT)
 		tls_facts_anomaly(&c->facts, TLS_ANOM_HS_INTERLEAVED);
-	if (d->al_len > 0 && d->rclass != RC_ALERT) {
+	if (d->al_len > 0 && d->rclass != RC_ALERT && d->rclass != RC_DEC) {
 		tls_facts_anomaly(&c->facts, TLS_ANOM_MALFORMED_ALERT);
 		d->al_len = 0;
 	}
@@ -370,6 +654,10 @@ rec_body(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 	d->rleft = (uint16_t)(d->rleft - take);
 	switch (d->rclass) {
 	case RC_OPAQUE:
+		break;
+	case RC_DEC:
+		(void)cur_bytes(&b, take, d->rec_buf + d->rec_have);
+		d->rec_have = (uint16_t)(d->rec_have + take);
 		break;
 	case RC_CCS:
 		while (b.left > 0 && cur_u8(&b, &v))
@@ -679,6 +967,14 @@ tls_conn_gap(struct tls_conn *c, int dir, uint64_t len, uint64_t ts_us)
 		df->gap_bytes += len;
 		return dir_status(c, dir);
 	}
+	/* A record being buffered for decryption cannot be opened any
+	 * more, nor any after it (the sequence is lost): it becomes an
+	 * unparsed record. */
+	if (d->mode == RM_RECORDS && d->hdr_len == sizeof(d->hdr) &&
+	    d->rclass == RC_DEC) {
+		d->rclass = RC_OPAQUE;
+		dec_off(c, d);
+	}
 	/* Inside a record that is not parsed, the lost bytes are only
 	 * bytes of it: framing survives if the gap ends within it. */
 	if (d->mode == RM_RECORDS && d->hdr_len == sizeof(d->hdr) &&
@@ -691,6 +987,8 @@ tls_conn_gap(struct tls_conn *c, int dir, uint64_t len, uint64_t ts_us)
 	}
 	d->mode = RM_STOPPED;
 	hs_reset(c, d);
+	if (d->dec_epoch != DEC_NONE)
+		dec_off(c, d);
 	d->hdr_len = 0;
 	d->al_len = 0;
 	d->pre_len = 0;
@@ -713,5 +1011,8 @@ tls_conn_free(struct tls_conn *c)
 {
 	hs_reset(c, &c->rd[0]);
 	hs_reset(c, &c->rd[1]);
+	dec_off(c, &c->rd[0]);
+	dec_off(c, &c->rd[1]);
+	wipe(&c->sec, sizeof(c->sec));
 	tls_facts_free(&c->facts, c->mb);
 }

@@ -1636,6 +1636,331 @@ START_TEST(test_swap)
 }
 END_TEST
 
+/*
+ * Decryption with a key log: real handshakes of tests/fixtures/tlsdec (the
+ * records of one connection and the client's key log lines), fed with a
+ * key source; what was encrypted must come out in the facts exactly as
+ * plaintext would, marked decrypted.
+ */
+
+#define DFIX "tests/fixtures/tlsdec/"
+#define DREC_MAX 64
+
+struct drec {
+	int dir;
+	uint8_t *b;
+	size_t len;
+};
+
+struct dconn {
+	struct drec r[DREC_MAX];
+	unsigned n;
+	struct keylog_store ks;
+	unsigned lookups;
+};
+
+static size_t
+dunhex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (*s != '\0' && *s != '\n' && *s != '\r') {
+		ck_assert_int_eq(sscanf(s, "%2x", &v), 1);
+		ck_assert_uint_lt(n, max);
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	return n;
+}
+
+/* Records and key log of fixture `name`; `flip`: alter every secret (one
+ * hex digit), as a key log of another run would be. */
+static void
+dload(struct dconn *dc, const char *name, bool flip)
+{
+	char path[256], *line = NULL;
+	size_t cap = 0, n;
+	ssize_t got;
+	FILE *f;
+
+	memset(dc, 0, sizeof(*dc));
+	snprintf(path, sizeof(path), DFIX "%s.records", name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	while ((got = getline(&line, &cap, f)) > 0) {
+		if (line[0] == '#')
+			continue;
+		ck_assert_uint_lt(dc->n, DREC_MAX);
+		n = (size_t)got / 2;
+		dc->r[dc->n].b = malloc(n);
+		ck_assert_ptr_nonnull(dc->r[dc->n].b);
+		dc->r[dc->n].dir = line[0] == 'c' ? TLS_DIR_C2S : TLS_DIR_S2C;
+		dc->r[dc->n].len = dunhex(line + 2, dc->r[dc->n].b, n);
+		dc->n++;
+	}
+	fclose(f);
+	keylog_store_init(&dc->ks, 0, NULL);
+	snprintf(path, sizeof(path), DFIX "%s.keylog", name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	while ((got = getline(&line, &cap, f)) > 0) {
+		if (line[got - 1] == '\n')
+			line[--got] = '\0';
+		if (flip && got > 1 && line[0] != '#')
+			line[got - 1] = line[got - 1] == '0' ? '1' : '0';
+		(void)keylog_add_line(&dc->ks, line, (size_t)got);
+	}
+	free(line);
+	fclose(f);
+	ck_assert_uint_eq(dc->ks.entries, 1);
+}
+
+static void
+dfree(struct dconn *dc)
+{
+	unsigned i;
+
+	for (i = 0; i < dc->n; i++)
+		free(dc->r[i].b);
+	keylog_store_free(&dc->ks);
+}
+
+static bool
+dkeys(void *arg, const uint8_t client_random[32], struct keylog_secrets *out)
+{
+	struct dconn *dc = arg;
+
+	dc->lookups++;
+	return keylog_lookup(&dc->ks, client_random, out);
+}
+
+/* Feed one record in chunks of `step` bytes (0: whole). */
+static void
+dfeed_rec(struct tls_conn *c, const struct drec *r, size_t step, uint64_t ts)
+{
+	size_t off, k;
+	uint8_t *p;
+
+	if (step == 0)
+		step = r->len;
+	for (off = 0; off < r->len; off += k) {
+		k = r->len - off < step ? r->len - off : step;
+		p = malloc(k);
+		ck_assert_ptr_nonnull(p);
+		memcpy(p, r->b + off, k);
+		ck_assert_int_ge(tls_conn_feed(c, r->dir, p, k, ts), 0);
+		free(p);
+	}
+}
+
+/* The fixtures list each direction's records in its own order.  Feed
+ * them in an order a capture could show: the sides take turns, each
+ * sending at least one record and going on while its next record is a
+ * handshake or alert record (a flight), so that each hello arrives before
+ * the records protected with its keys. */
+static void
+dfeed(struct dconn *dc, struct tls_conn *c, bool keys, size_t step)
+{
+	unsigned next[2] = {0, 0}, i;
+	int side = TLS_DIR_C2S;
+	uint64_t ts = 1000;
+	bool fed;
+
+	if (keys)
+		tls_conn_set_keys(c, dkeys, dc);
+	for (;;) {
+		fed = false;
+		for (i = next[side]; i < dc->n; i++) {
+			if (dc->r[i].dir != side)
+				continue;
+			if (fed && dc->r[i].b[0] != CT_HS &&
+			    dc->r[i].b[0] != CT_ALERT)
+				break;
+			dfeed_rec(c, &dc->r[i], step, ts++);
+			fed = true;
+		}
+		next[side] = i;
+		if (!fed && next[1 - side] >= dc->n)
+			break;
+		side = 1 - side;
+		if (!fed) {
+			/* This side is done: is the other? */
+			for (i = next[side]; i < dc->n; i++)
+				if (dc->r[i].dir == side)
+					break;
+			if (i >= dc->n)
+				break;
+		}
+	}
+}
+
+struct dcase {
+	const char *name;
+	bool tls13;
+	int alert_dir;	/* first alert's sender; -1: none */
+	uint8_t alert_level, alert_desc;
+	bool c_fin;	/* the client's Finished is in the records */
+};
+
+static const struct dcase dcases[] = {
+    /* gnutls-cli refuses the chain: bad_certificate, under its handshake
+     * keys, the alert a capture without keys cannot read. */
+    {"tls13-gnutls-cert_untrusted_ca", true, TLS_DIR_C2S, 2, 42, false},
+    {"tls13-openssl-ok", true, TLS_DIR_C2S, 1, 0, true},
+    {"tls13-nginx-curl-ok", true, TLS_DIR_C2S, 1, 0, true},
+    {"tls13-openssl-ok-hrr", true, TLS_DIR_C2S, 1, 0, true},
+    {"tls13-chacha20-padded", true, TLS_DIR_C2S, 1, 0, true},
+    {"tls13-aes128ccm8", true, TLS_DIR_C2S, 1, 0, true},
+    {"tls12-aes128gcm", false, TLS_DIR_C2S, 1, 0, true},
+    {"tls12-chacha20", false, TLS_DIR_C2S, 1, 0, true},
+    {"tls12-aes256ccm8", false, TLS_DIR_C2S, 1, 0, true},
+};
+
+/* Each fixture, whole records and then byte by byte: the certificate
+ * chain (TLS 1.3), the Finished messages and the alerts are decoded from
+ * the decrypted records and marked so; nothing fails to open; the budget
+ * goes back to zero. */
+START_TEST(test_keylog_decrypt)
+{
+	const struct dcase *dcs = &dcases[_i / 2];
+	size_t step = _i % 2 == 0 ? 0 : 1;
+	struct membudget mb = {0, 0, 0, 0};
+	struct dconn *dc = malloc(sizeof(*dc));
+	struct tls_conn *c = malloc(sizeof(*c));
+	const struct tls_facts *f = &c->facts;
+	const struct tls_certs *sc = &f->cert[TLS_DIR_S2C];
+	const struct tls_alert *a = &f->alerts[0];
+	unsigned i;
+
+	ck_assert_ptr_nonnull(dc);
+	ck_assert_ptr_nonnull(c);
+	dload(dc, dcs->name, false);
+	tls_conn_init(c, NULL, &mb);
+	dfeed(dc, c, true, step);
+	ck_assert(f->keys_found);
+	ck_assert_uint_ge(dc->lookups, 1);
+	ck_assert_uint_le(dc->lookups, TLS_KEYS_TRIES);
+	ck_assert_int_eq(f->tls13, dcs->tls13);
+	ck_assert_uint_eq(f->dec_failed[0], 0);
+	ck_assert_uint_eq(f->dec_failed[1], 0);
+	ck_assert_uint_eq(f->anomaly[TLS_ANOM_DECRYPT_FAILED], 0);
+	ck_assert_uint_gt(f->dec_records[TLS_DIR_S2C], 0);
+	ck_assert_uint_ne(f->finished_len[TLS_DIR_S2C], 0);
+	ck_assert_int_eq(f->finished_len[TLS_DIR_C2S] != 0, dcs->c_fin);
+	if (dcs->tls13) {
+		/* RFC 8446 4.4.2: the TLS 1.3 form, read from type-23
+		 * records: the leaf and the CA that signed it. */
+		ck_assert(sc->present && sc->decrypted && sc->tls13);
+		ck_assert(!sc->malformed);
+		ck_assert_uint_ge(sc->ncerts, 1);
+		for (i = 0; i < sc->ncerts; i++)
+			ck_assert_uint_gt(sc->cert[i].len, 100);
+		ck_assert(f->ee.present);
+		ck_assert(f->dir[TLS_DIR_S2C].hs_mask & (1u << T_CERTIFICATE));
+		/* Every encrypted record kept says what it really was. */
+		for (i = 0; i < f->dir[TLS_DIR_S2C].nenc && i < 4; i++)
+			ck_assert_uint_eq(f->dir[TLS_DIR_S2C].enc[i].inner,
+					  CT_HS);
+	} else {
+		ck_assert(!sc->decrypted);
+	}
+	ck_assert_uint_ge(f->nalerts, 1);
+	ck_assert_int_eq(a->dir, dcs->alert_dir);
+	ck_assert_uint_eq(a->level, dcs->alert_level);
+	ck_assert_uint_eq(a->desc, dcs->alert_desc);
+	ck_assert(a->decrypted && !a->encrypted);
+	ck_assert(f->log[a->log_index].flags & TLS_LOGF_DECRYPTED);
+	tls_conn_free(c);
+	ck_assert_uint_eq(mb.used, 0);
+	dfree(dc);
+	free(c);
+	free(dc);
+}
+END_TEST
+
+/* Without a key source nothing is decrypted; with keys that do not open
+ * the records (another run's), each direction's first protected record is
+ * counted as failed and the facts are those of a conn without keys. */
+START_TEST(test_keylog_wrong_keys)
+{
+	const char *name = _i == 0 ? "tls13-gnutls-cert_untrusted_ca"
+				   : "tls12-aes128gcm";
+	struct membudget mb = {0, 0, 0, 0};
+	struct dconn *dc = malloc(sizeof(*dc));
+	struct tls_conn *plain = malloc(sizeof(*plain));
+	struct tls_conn *bad = malloc(sizeof(*bad));
+	const struct tls_facts *p = &plain->facts, *b = &bad->facts;
+	int d;
+
+	ck_assert_ptr_nonnull(dc);
+	ck_assert_ptr_nonnull(plain);
+	ck_assert_ptr_nonnull(bad);
+	dload(dc, name, false);
+	tls_conn_init(plain, NULL, &mb);
+	dfeed(dc, plain, false, 0);
+	ck_assert(!p->keys_found);
+	ck_assert_uint_eq(dc->lookups, 0);
+	dfree(dc);
+	dload(dc, name, true);
+	tls_conn_init(bad, NULL, &mb);
+	dfeed(dc, bad, true, 0);
+	ck_assert(b->keys_found);
+	for (d = 0; d < 2; d++) {
+		ck_assert_uint_eq(p->dec_records[d], 0);
+		ck_assert_uint_eq(b->dec_records[d], 0);
+		ck_assert_uint_eq(b->dec_failed[d], 1);
+		ck_assert_uint_eq(b->dir[d].enc_total, p->dir[d].enc_total);
+		ck_assert_uint_eq(b->dir[d].appdata_records,
+				  p->dir[d].appdata_records);
+		ck_assert_uint_eq(b->finished_len[d], p->finished_len[d]);
+		ck_assert(!b->cert[d].decrypted);
+	}
+	ck_assert_uint_eq(b->anomaly[TLS_ANOM_DECRYPT_FAILED], 2);
+	ck_assert_int_eq(b->cert[TLS_DIR_S2C].present,
+			 p->cert[TLS_DIR_S2C].present);
+	ck_assert_uint_eq(b->nalerts, p->nalerts);
+	ck_assert_uint_eq(b->nalerts > 0 ? b->alerts[0].encrypted : 0,
+			  p->nalerts > 0 ? p->alerts[0].encrypted : 0);
+	tls_conn_free(plain);
+	tls_conn_free(bad);
+	ck_assert_uint_eq(mb.used, 0);
+	dfree(dc);
+	free(plain);
+	free(bad);
+	free(dc);
+}
+END_TEST
+
+/* A budget too small for a whole protected record: the record is not
+ * buffered (hs_mem_refused), the direction falls back to sizes, nothing
+ * leaks. */
+START_TEST(test_keylog_budget)
+{
+	struct membudget mb = {0, 0, 0, 0};
+	struct dconn *dc = malloc(sizeof(*dc));
+	struct tls_conn *c = malloc(sizeof(*c));
+	const struct tls_facts *f = &c->facts;
+
+	ck_assert_ptr_nonnull(dc);
+	ck_assert_ptr_nonnull(c);
+	dload(dc, "tls13-gnutls-cert_untrusted_ca", false);
+	/* Enough for the hellos' buffers (freed or adopted as they go),
+	 * not for the 1876-byte record carrying the Certificate. */
+	mb.cap = 1500;
+	tls_conn_init(c, NULL, &mb);
+	dfeed(dc, c, true, 0);
+	ck_assert_uint_gt(f->anomaly[TLS_ANOM_HS_MEM_REFUSED], 0);
+	ck_assert(!f->cert[TLS_DIR_S2C].present);
+	ck_assert_uint_eq(f->dir[TLS_DIR_S2C].enc_total, 6);
+	tls_conn_free(c);
+	ck_assert_uint_eq(mb.used, 0);
+	dfree(dc);
+	free(c);
+	free(dc);
+}
+END_TEST
+
 static Suite *
 tls_record_suite(void)
 {
@@ -1665,6 +1990,10 @@ tls_record_suite(void)
 	tcase_add_test(tc, test_upgrade);
 	tcase_add_test(tc, test_sslv2_hello);
 	tcase_add_test(tc, test_swap);
+	tcase_add_loop_test(tc, test_keylog_decrypt, 0,
+			    2 * (int)(sizeof(dcases) / sizeof(dcases[0])));
+	tcase_add_loop_test(tc, test_keylog_wrong_keys, 0, 2);
+	tcase_add_test(tc, test_keylog_budget);
 	suite_add_tcase(s, tc);
 
 	/* The sweeps feed thousands of connections; under valgrind they

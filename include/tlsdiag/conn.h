@@ -31,6 +31,14 @@
  *   incomplete   the flow ended (timeout, eviction, end of input) after a
  *                ClientHello with nothing decisive.
  *
+ * With a key source (conn_ctx.keys: an NSS key log), the records that
+ * tls_record could open say what they are instead of their sizes: a
+ * decrypted fatal alert is a failure ("fatal_alert", with its description
+ * in the facts, marked decrypted), a decrypted record that is not an alert
+ * counts where a record of another size did, and the client's decrypted
+ * Finished is what "a Finished alone" was.  Records that did not open keep
+ * the size rules.
+ *
  * It never parses a byte itself (tls_record does), never formats anything
  * (the output modules do), never guesses a cause (infer does), and holds no
  * memory for a flow once its result has been handed over.
@@ -137,6 +145,10 @@ struct conn_ctx {
 	struct membudget *mem; /* per-flow state is charged here; NULL:
 				  unlimited */
 	struct tls_limits lim; /* zeroed: the defaults */
+	/* Secrets for decryption, looked up by client random (NULL: none;
+	 * tls_record.h). */
+	tls_keys_fn keys;
+	void *keys_arg;
 	struct certcheck_ctx *certs; /* NULL: certificates are not judged */
 	/* -w: the packets of connections that did not establish are written
 	 * here once their result is known (NULL: off; borrowed). */

@@ -165,7 +165,9 @@ enum tls_stop {
 	X(GAP_SKIPPED, "gap_skipped",                                          \
 	  "bytes lost inside an unparsed record: framing kept")                \
 	X(HEARTBEAT, "heartbeat", "heartbeat record (RFC 6520)")               \
-	X(NOT_TLS, "not_tls", "a direction did not start with TLS")
+	X(NOT_TLS, "not_tls", "a direction did not start with TLS")            \
+	X(DECRYPT_FAILED, "decrypt_failed",                                    \
+	  "record did not open with the key log's keys: sizes only from here")
 
 enum tls_anomaly {
 #define TLS_ANOM_ENUM_(id, name, what) TLS_ANOM_##id,
@@ -194,6 +196,9 @@ enum tls_log_kind {
 #define TLS_LOGF_SKIPPED 0x02	/* message not decoded (cap or budget) */
 #define TLS_LOGF_MALFORMED 0x04 /* message decoded, but it was malformed */
 #define TLS_LOGF_COMPAT 0x08	/* TLS 1.3 compatibility CCS: no key change */
+#define TLS_LOGF_DECRYPTED 0x10 /* handshake message or alert read from a
+				   record decrypted with a key log; on an
+				   "encrypted" entry: that record opened */
 
 struct tls_log_entry {
 	uint64_t ts_us; /* when the message or record was complete */
@@ -216,6 +221,8 @@ struct tls_alert {
 	uint8_t level;	  /* 1 warning, 2 fatal (RFC 5246 7.2) */
 	uint8_t desc;	  /* AlertDescription */
 	bool encrypted;
+	bool decrypted; /* read from a record decrypted with a key log
+			   (then encrypted is false) */
 	int16_t after_hs_type; /* last plaintext handshake type seen before
 				  it, either direction, wire order; -1 none */
 	int8_t after_hs_dir;   /* who sent that message; -1 none */
@@ -228,6 +235,8 @@ struct tls_enc_record {
 	uint64_t ts_us; /* when the record was complete */
 	uint16_t len;	/* record payload length: TLSCiphertext.length */
 	uint8_t type;	/* content type on the wire */
+	uint8_t inner;	/* decrypted with a key log: the real content type
+			   (TLS 1.3: after the padding); 0 otherwise */
 };
 
 struct tls_client_hello {
@@ -383,6 +392,7 @@ struct tls_certs {
 	bool malformed;	     /* the entries before the fault are kept */
 	bool truncated;	     /* more than TLS_CERTS_MAX certificates */
 	bool tls13;	     /* decoded in the TLS 1.3 form */
+	bool decrypted;	     /* read from records decrypted with a key log */
 	uint8_t context_len; /* TLS 1.3 certificate_request_context */
 	uint16_t ncerts;     /* kept; 0 with !malformed: an empty list
 				(a client without a certificate) */
@@ -536,6 +546,15 @@ struct tls_facts {
 	struct tls_log_entry log_last; /* the latest, even past the cap */
 
 	uint32_t anomaly[TLS_ANOM_COUNT]; /* by enum tls_anomaly */
+
+	/* Decryption with a key log (tls_record): records opened and
+	 * refused, by sender.  `decrypting` is set by the record layer while
+	 * it feeds decrypted content, so that what is decoded from it is
+	 * marked (alerts, certificates, log entries). */
+	bool keys_found; /* the key log had secrets for ch.random */
+	bool decrypting;
+	uint32_t dec_records[2];
+	uint32_t dec_failed[2];
 };
 
 /* Stable names. */
@@ -624,6 +643,14 @@ void tls_msg_ccs(struct tls_facts *f, int dir, bool compat, uint16_t rec_len,
  * TLS <= 1.2 CCS; 23 always) or heartbeat (24). */
 void tls_msg_record(struct tls_facts *f, int dir, uint8_t type,
 		    uint16_t rec_len, uint64_t ts_us);
+
+/* A protected record that opened with a key log's keys: counted like
+ * tls_msg_record() (appdata, the encrypted-record list, with `inner` its
+ * real content type; the log entry flagged TLS_LOGF_DECRYPTED) except that
+ * a TLS <= 1.2 alert record adds no encrypted alert: its content, fed
+ * after this call with facts->decrypting set, is the alert itself. */
+void tls_msg_dec_record(struct tls_facts *f, int dir, uint8_t type,
+			uint8_t inner, uint16_t rec_len, uint64_t ts_us);
 
 /* Bytes lost (len) in `dir`; `stopped`: parsing of the direction ended. */
 void tls_msg_gap(struct tls_facts *f, int dir, uint64_t len, bool stopped,

@@ -69,10 +69,29 @@
  * guessed wrong (facts.client_dir == TLS_DIR_S2C), call tls_conn_swap()
  * together with flow_swap_sides().
  *
+ * Decryption (optional): with a key source set (tls_conn_set_keys(), the
+ * secrets of an NSS key log looked up by the ClientHello random), the
+ * protected records are opened with tlsdec and their content goes through
+ * the same handshake assembly and alert code as plaintext, with
+ * facts.decrypting set so that what is decoded from them is marked.  TLS
+ * 1.3: each type-23 record after the ServerHello is buffered whole (at most
+ * TLS_RECORD_MAX, charged to the membudget) and opened with the sender's
+ * handshake traffic secret, then, from the record after its Finished,
+ * with its *_TRAFFIC_SECRET_0 for at most TLS_DEC_APP_RECORDS records.
+ * TLS 1.2 (CLIENT_RANDOM, AEAD suites): each direction switches to its
+ * keys at its ChangeCipherSpec, for its Finished and at most
+ * TLS_DEC_APP_RECORDS records in all.  Every such record is still counted
+ * as an encrypted record (facts dir[d].enc, with its inner content type).
+ * A record that does not open is counted (dec_failed, the decrypt_failed
+ * anomaly), its direction's keys are forgotten, and it and every later
+ * record of that direction get the size-only treatment of a conn without
+ * keys.  Without a key source nothing changes and nothing is buffered.
+ *
  * It never allocates before the budget agreed, never reads outside the
  * chunk it is given, never blocks, never decides an outcome (that is the
- * consumer's: established, failed, incomplete, not_tls), and never
- * decrypts.
+ * consumer's: established, failed, incomplete, not_tls), and never writes
+ * a secret, key or decrypted byte anywhere but its own buffers, which are
+ * zeroed before they are freed.
  */
 #ifndef TLSDIAG_TLS_RECORD_H
 #define TLSDIAG_TLS_RECORD_H
@@ -82,9 +101,29 @@
 #include <stdint.h>
 
 #include "tlsdiag/caps.h"
+#include "tlsdiag/keylog.h"
 #include "tlsdiag/mem.h"
 #include "tlsdiag/tls_detect.h"
 #include "tlsdiag/tls_msg.h"
+#include "tlsdiag/tlsdec.h"
+
+/* Records opened per direction after its handshake ends (TLS 1.3: under
+ * its application traffic secret; TLS 1.2: after its Finished).  The
+ * handshake's fate shows in the first few (a NewSessionTicket or two, an
+ * alert, the first request); opening a whole download would cost time and
+ * say nothing more. */
+#define TLS_DEC_APP_RECORDS 8
+
+/* Where a key source looks secrets up: fill *out with those known for
+ * `client_random` and return true, or return false.  It may read key log
+ * files that grew since the last call. */
+typedef bool (*tls_keys_fn)(void *arg, const uint8_t client_random[32],
+			    struct keylog_secrets *out);
+
+/* Lookups made per connection at most: at the ServerHello, then again at
+ * the first record that needs a secret not found yet (a live client may
+ * write its key log line just after the capture saw the message). */
+#define TLS_KEYS_TRIES 4
 
 struct tls_limits {
 	/* Largest handshake message assembled (TLS_HS_MSG_MAX_DEFAULT);
@@ -122,6 +161,15 @@ struct tls_rdir {
 	uint32_t hs_have; /* body bytes seen */
 	uint8_t *hs_buf;  /* owned; hs_alloc bytes charged */
 	uint32_t hs_alloc;
+
+	/* Decryption of this direction (see above). */
+	uint8_t dec_epoch;   /* none, tls12 pending, handshake, app, off */
+	bool dec_fin;	     /* TLS 1.3: its Finished ended the epoch */
+	uint8_t dec_app_left; /* records still opened after the handshake */
+	struct tlsdec_dir dec; /* secret keys */
+	uint8_t *rec_buf;      /* owned; rec_alloc bytes charged */
+	uint32_t rec_alloc;
+	uint16_t rec_have; /* body bytes of the current record held */
 };
 
 struct tls_conn {
@@ -131,6 +179,10 @@ struct tls_conn {
 	struct tls_rdir rd[2];
 	uint32_t hs_msg_max;
 	struct membudget *mb;
+	tls_keys_fn keys; /* NULL: no decryption */
+	void *keys_arg;
+	uint8_t keys_tries;
+	struct keylog_secrets sec; /* secret; zeroed by tls_conn_free() */
 };
 
 /* Fill *lim with the defaults of caps.h. */
@@ -140,6 +192,9 @@ void tls_limits_default(struct tls_limits *lim);
  * (unlimited, uncounted).  Allocates nothing. */
 void tls_conn_init(struct tls_conn *c, const struct tls_limits *lim,
 		   struct membudget *mb);
+
+/* Give the conn a key source (before the first byte; `fn` NULL: none). */
+void tls_conn_set_keys(struct tls_conn *c, tls_keys_fn fn, void *arg);
 
 /* Feed n ordered bytes of direction `dir` (TLS_DIR_C2S / TLS_DIR_S2C)
  * that arrived at ts_us.  Returns:
