@@ -824,7 +824,9 @@ plain_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 	size_t i, n = in->left;
 
 	for (i = 0; i < n; i++) {
-		bool cand = i == 0 || d->line_start;
+		/* Offset 1 of the stream: PostgreSQL answers SSLRequest with
+		 * the single byte 'S', often in the ServerHello's segment. */
+		bool cand = i == 0 || d->line_start || base + i == 1;
 
 		if (base + i == 0 && n >= 16 &&
 		    memcmp(in->p, proxy2, sizeof(proxy2)) == 0) {

@@ -1556,6 +1556,30 @@ START_TEST(test_upgrade)
 }
 END_TEST
 
+/* PostgreSQL: the server answers SSLRequest with the byte 'S' and often
+ * sends its ServerHello in the same segment. */
+START_TEST(test_upgrade_postgres)
+{
+	static const uint8_t sslrequest[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16,
+					      0x2f};
+	struct tls_conn c;
+	uint8_t buf[4096];
+
+	ck_assert_uint_le(1 + sizeof(cap_tls12_s2c), sizeof(buf));
+	buf[0] = 'S';
+	memcpy(buf + 1, cap_tls12_s2c, sizeof(cap_tls12_s2c));
+	tls_conn_init(&c, NULL, NULL);
+	(void)feed(&c, 0, sslrequest, sizeof(sslrequest), 10);
+	(void)feed(&c, 0, cap_tls12_c2s, sizeof(cap_tls12_c2s), 11);
+	ck_assert(c.facts.dir[0].upgraded);
+	(void)feed(&c, 1, buf, 1 + sizeof(cap_tls12_s2c), 12);
+	ck_assert(c.facts.dir[1].upgraded);
+	ck_assert_uint_eq(c.facts.dir[1].upgrade_offset, 1);
+	ck_assert(c.facts.sh_seen);
+	tls_conn_free(&c);
+}
+END_TEST
+
 START_TEST(test_sslv2_hello)
 {
 	struct tls_conn c;
@@ -1988,6 +2012,7 @@ tls_record_suite(void)
 	tcase_add_test(tc, test_gaps);
 	tcase_add_test(tc, test_not_tls);
 	tcase_add_test(tc, test_upgrade);
+	tcase_add_test(tc, test_upgrade_postgres);
 	tcase_add_test(tc, test_sslv2_hello);
 	tcase_add_test(tc, test_swap);
 	tcase_add_loop_test(tc, test_keylog_decrypt, 0,

@@ -207,7 +207,8 @@ void tls_conn_set_keys(struct tls_conn *c, tls_keys_fn fn, void *arg);
  *   TLS_E_ARG for a direction out of range (nothing done).
  * Facts are updated as each unit completes; a unit's timestamp is that of
  * the feed that completed it, so splitting a stream differently with the
- * same timestamps yields the same facts. */
+ * same timestamps yields the same facts -- except where TLS starts after
+ * plaintext, which is looked for at chunk and line starts only. */
 int tls_conn_feed(struct tls_conn *c, int dir, const uint8_t *p, size_t n,
 		  uint64_t ts_us) __attribute__((warn_unused_result));
 
