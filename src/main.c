@@ -86,9 +86,11 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: tlsdiag [-Dnpv] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
-	    "               [-B KIB] [--json FILE|-] [--ca-file FILE] [--ca-dir DIR]\n"
-	    "               [--add-ca FILE] [--crl FILE] [-Z USER] [--no-drop]\n"
-	    "               [--metrics ADDR:PORT] [--flows] [expression]\n"
+	    "               [-B KIB] [-w FILE] [--json FILE|-] [--ca-file FILE]\n"
+	    "               [--ca-dir DIR] [--add-ca FILE] [--crl FILE]\n"
+	    "               [--no-cert-cache] [--keylog FILE] [-Z USER] [--no-drop]\n"
+	    "               [--metrics ADDR:PORT] [--stats-interval SEC]\n"
+	    "               [--tls-port PORT] [--max-flows N] [--flows] [expression]\n"
 	    "\n"
 	    "Passive TLS handshake failure analyzer.\n"
 	    "\n"
