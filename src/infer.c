@@ -1051,29 +1051,9 @@ name_key(const struct tls_client_hello *ch)
 static void
 compute_ja4(struct judge *j)
 {
-	const struct tls_client_hello *ch = &j->f->ch;
 	struct ja_client jc;
-	struct cur c = cur_make(ch->alpn, ch->alpn_len), name;
 
-	memset(&jc, 0, sizeof(jc));
-	jc.version = ch->legacy_version;
-	jc.ciphers = ch->suites;
-	jc.nciphers = ch->nsuites;
-	jc.exts = ch->ext;
-	jc.nexts = ch->next;
-	jc.groups = ch->groups;
-	jc.ngroups = ch->ngroups;
-	jc.pointfmts = ch->point_formats;
-	jc.npointfmts = ch->npoint_formats;
-	jc.sigalgs = ch->sigalgs;
-	jc.nsigalgs = ch->nsigalgs;
-	jc.supported_versions = ch->versions;
-	jc.nsv = ch->nversions;
-	if (ch->alpn_len > 0 && cur_vec8(&c, &name)) {
-		jc.alpn_first = name.p;
-		jc.alpn_first_len = name.left;
-	}
-	jc.sni = ch->sni_present && ch->sni_len > 0;
+	ja_client_from_hello(&j->f->ch, &jc);
 	j->have_ja4 = ja4_client(&jc, j->ja4) == 0;
 }
 

@@ -14,6 +14,7 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "tlsdiag/ja.h"
+#include "tlsdiag/cur.h"
 #include "tlsdiag/tls_names.h"
 
 static const char hexdig[] = "0123456789abcdef";
@@ -382,4 +383,32 @@ out:
 	if (tmp != stackbuf)
 		free(tmp);
 	return rc;
+}
+
+void
+ja_client_from_hello(const struct tls_client_hello *ch, struct ja_client *jc)
+{
+	/* The ALPN list holds whole entries only, but is read through a
+	 * cursor all the same: attacker-chosen lengths. */
+	struct cur c = cur_make(ch->alpn, ch->alpn_len), name;
+
+	memset(jc, 0, sizeof(*jc));
+	jc->version = ch->legacy_version;
+	jc->ciphers = ch->suites;
+	jc->nciphers = ch->nsuites;
+	jc->exts = ch->ext;
+	jc->nexts = ch->next;
+	jc->groups = ch->groups;
+	jc->ngroups = ch->ngroups;
+	jc->pointfmts = ch->point_formats;
+	jc->npointfmts = ch->npoint_formats;
+	jc->sigalgs = ch->sigalgs;
+	jc->nsigalgs = ch->nsigalgs;
+	jc->supported_versions = ch->versions;
+	jc->nsv = ch->nversions;
+	if (ch->alpn_len > 0 && cur_vec8(&c, &name)) {
+		jc->alpn_first = name.p;
+		jc->alpn_first_len = name.left;
+	}
+	jc->sni = ch->sni_present && ch->sni_len > 0;
 }

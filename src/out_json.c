@@ -167,35 +167,20 @@ json_versions(FILE *out, const struct tls_client_hello *ch)
 	fputc(']', out);
 }
 
+/* A list of 16-bit code points by name, GREASE left out. */
 static void
-json_ciphers(FILE *out, const struct tls_client_hello *ch)
+json_codes(FILE *out, const uint16_t *v, unsigned n,
+    const char *(*name)(uint16_t))
 {
 	const char *sep = "";
 	unsigned i;
 
 	fputc('[', out);
-	for (i = 0; i < ch->nsuites; i++) {
-		if (tls_is_grease(ch->suites[i]))
+	for (i = 0; i < n; i++) {
+		if (tls_is_grease(v[i]))
 			continue;
 		fputs(sep, out);
-		json_code(out, tls_cipher_name(ch->suites[i]), ch->suites[i]);
-		sep = ", ";
-	}
-	fputc(']', out);
-}
-
-static void
-json_groups(FILE *out, const struct tls_client_hello *ch)
-{
-	const char *sep = "";
-	unsigned i;
-
-	fputc('[', out);
-	for (i = 0; i < ch->ngroups; i++) {
-		if (tls_is_grease(ch->groups[i]))
-			continue;
-		fputs(sep, out);
-		json_code(out, tls_group_name(ch->groups[i]), ch->groups[i]);
+		json_code(out, name(v[i]), v[i]);
 		sep = ", ";
 	}
 	fputc(']', out);
@@ -221,41 +206,13 @@ json_alpn(FILE *out, const struct tls_client_hello *ch)
 
 /* The first ALPN name, for JA4. */
 static void
-alpn_first(const struct tls_client_hello *ch, const uint8_t **p, size_t *n)
-{
-	struct cur c = cur_make(ch->alpn, ch->alpn_len), name;
-
-	*p = NULL;
-	*n = 0;
-	if (ch->alpn_len > 0 && cur_vec8(&c, &name)) {
-		*p = name.p;
-		*n = name.left;
-	}
-}
-
-static void
 json_fingerprints(FILE *out, const struct tls_client_hello *ch)
 {
 	struct ja_client jc;
 	struct ja3 j3;
 	char j4[JA4_LEN];
 
-	memset(&jc, 0, sizeof(jc));
-	jc.version = ch->legacy_version;
-	jc.ciphers = ch->suites;
-	jc.nciphers = ch->nsuites;
-	jc.exts = ch->ext;
-	jc.nexts = ch->next;
-	jc.groups = ch->groups;
-	jc.ngroups = ch->ngroups;
-	jc.pointfmts = ch->point_formats;
-	jc.npointfmts = ch->npoint_formats;
-	jc.sigalgs = ch->sigalgs;
-	jc.nsigalgs = ch->nsigalgs;
-	jc.supported_versions = ch->versions;
-	jc.nsv = ch->nversions;
-	alpn_first(ch, &jc.alpn_first, &jc.alpn_first_len);
-	jc.sni = ch->sni_present && ch->sni_len > 0;
+	ja_client_from_hello(ch, &jc);
 
 	fputs(", \"ja3\": ", out);
 	if (ja3_client(&jc, NULL, 0, &j3) == 0)
@@ -281,7 +238,7 @@ json_client_hello(FILE *out, const struct tls_facts *fa)
 	fputs("{\"versions\": ", out);
 	json_versions(out, ch);
 	fputs(", \"ciphers\": ", out);
-	json_ciphers(out, ch);
+	json_codes(out, ch->suites, ch->nsuites, tls_cipher_name);
 	fputs(", \"sni\": ", out);
 	if (ch->sni_present && ch->sni_len > 0)
 		out_json_string(out, ch->sni, ch->sni_len);
@@ -290,7 +247,7 @@ json_client_hello(FILE *out, const struct tls_facts *fa)
 	fputs(", \"alpn\": ", out);
 	json_alpn(out, ch);
 	fputs(", \"groups\": ", out);
-	json_groups(out, ch);
+	json_codes(out, ch->groups, ch->ngroups, tls_group_name);
 	json_fingerprints(out, ch);
 	fputc('}', out);
 }

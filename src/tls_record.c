@@ -308,11 +308,10 @@ hs_refuse(struct tls_conn *c, struct tls_rdir *d)
 	d->hs_skipped = true;
 }
 
+/* Stop parsing a direction: drop what it held half-read. */
 static void
-dir_stop(struct tls_conn *c, int dir, enum tls_stop why, uint64_t ts_us)
+dir_halt(struct tls_conn *c, struct tls_rdir *d)
 {
-	struct tls_rdir *d = &c->rd[dir];
-
 	d->mode = RM_STOPPED;
 	hs_reset(c, d);
 	if (d->dec_epoch != DEC_NONE)
@@ -320,6 +319,12 @@ dir_stop(struct tls_conn *c, int dir, enum tls_stop why, uint64_t ts_us)
 	d->hdr_len = 0;
 	d->al_len = 0;
 	d->pre_len = 0;
+}
+
+static void
+dir_stop(struct tls_conn *c, int dir, enum tls_stop why, uint64_t ts_us)
+{
+	dir_halt(c, &c->rd[dir]);
 	tls_msg_stop(&c->facts, dir, why, ts_us);
 }
 
@@ -987,13 +992,7 @@ tls_conn_gap(struct tls_conn *c, int dir, uint64_t len, uint64_t ts_us)
 			rec_done(c, dir, ts_us);
 		return dir_status(c, dir);
 	}
-	d->mode = RM_STOPPED;
-	hs_reset(c, d);
-	if (d->dec_epoch != DEC_NONE)
-		dec_off(c, d);
-	d->hdr_len = 0;
-	d->al_len = 0;
-	d->pre_len = 0;
+	dir_halt(c, d);
 	tls_msg_gap(&c->facts, dir, len, true, ts_us);
 	return dir_status(c, dir);
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlsdiag/tls_msg.h"
+
 /*
  * Suggested size of a JA3 string buffer.  The longest string a real client
  * produces in the public corpus is 1715 bytes (a scanner offering 300+
@@ -96,5 +98,10 @@ int ja3s(const struct ja_server *s, char *str, size_t strsz, struct ja3 *out)
  */
 int ja4_client(const struct ja_client *c, char out[JA4_LEN])
     __attribute__((warn_unused_result));
+
+/* The inputs of the fingerprints, borrowed from a decoded ClientHello
+ * (its lists and its first ALPN name stay owned by the hello). */
+void ja_client_from_hello(const struct tls_client_hello *ch,
+    struct ja_client *jc);
 
 #endif
