@@ -13,12 +13,12 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS      := libpcap wolfssl libmicrohttpd
-CPPFLAGS  += -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+CPPFLAGS  += -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread
 CSTD      := -std=c11
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT       ?= -O2 -g
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 

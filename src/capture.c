@@ -10,9 +10,16 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
 
 #include "tlsdiag/capture.h"
 #include "tlsdiag/decode.h"
@@ -22,6 +29,10 @@ struct source {
 	FILE *fp;	  /* a file opened, its header not read yet */
 	const char *name; /* borrowed from the options */
 	int dlt;
+	/* -W: this worker's counters, published at each of its ticks for
+	 * cap_stats() on another thread. */
+	uint64_t packets, bytes, truncated;
+	_Atomic uint64_t pub_packets, pub_bytes, pub_truncated;
 };
 
 struct capture {
@@ -34,6 +45,8 @@ struct capture {
 	void *tick_ctx;
 	volatile sig_atomic_t stop;
 	struct cap_stats st;
+	int workers;		     /* -W: sockets in the fanout group */
+	_Atomic uint64_t w_packets; /* -W: packets read by all workers */
 };
 
 /* Without an expression: a file is read whole (decode skips and counts
@@ -197,6 +210,43 @@ open_live(struct source *s, const struct cap_opts *o, char *errbuf)
 	return set_filter(s->p, s->name, o->filter, s->dlt, true, errbuf);
 }
 
+/* -W: put socket `s` in fanout group `*id`.  The group is created by the
+ * first socket; when another process holds that id with other settings,
+ * the next id is tried (only by the first socket: the rest follow it). */
+static int
+join_fanout(struct source *s, int *id, bool first, char *errbuf)
+{
+#if defined(__linux__) && defined(PACKET_FANOUT)
+	int tries = first ? 64 : 1;
+
+	while (tries-- > 0) {
+		/* The group id in the low 16 bits, mode and flags above
+		 * (unsigned: the DEFRAG flag reaches bit 31). */
+		uint32_t arg = ((uint32_t)*id & 0xffffu) |
+			       ((uint32_t)(PACKET_FANOUT_HASH |
+				    PACKET_FANOUT_FLAG_DEFRAG) << 16);
+
+		if (setsockopt(pcap_fileno(s->p), SOL_PACKET, PACKET_FANOUT,
+			&arg, sizeof(arg)) == 0)
+			return 0;
+		if (errno != EADDRINUSE || tries == 0)
+			break;
+		*id = (*id + 1) & 0xffff;
+	}
+	snprintf(errbuf, CAP_ERRBUF_SIZE,
+	    "%s: -W: cannot join an AF_PACKET fanout group: %s", s->name,
+	    strerror(errno));
+	return -1;
+#else
+	(void)s;
+	(void)id;
+	(void)first;
+	snprintf(errbuf, CAP_ERRBUF_SIZE,
+	    "-W: AF_PACKET fanout needs Linux");
+	return -1;
+#endif
+}
+
 struct capture *
 cap_open(const struct cap_opts *o, char *errbuf)
 {
@@ -217,7 +267,13 @@ cap_open(const struct cap_opts *o, char *errbuf)
 		    "standard input (-r -) can be read only once");
 		return NULL;
 	}
-	n = o->iface != NULL ? 1 : o->nfiles;
+	if (o->workers > 1 && o->iface == NULL) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+		    "-W needs a live capture (-i): a file is one timeline, "
+		    "read in order");
+		return NULL;
+	}
+	n = o->iface != NULL ? (o->workers > 1 ? o->workers : 1) : o->nfiles;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->src = calloc((size_t)n, sizeof(*c->src))) == NULL) {
 		free(c);
@@ -226,6 +282,7 @@ cap_open(const struct cap_opts *o, char *errbuf)
 	}
 	c->nsrc = n;
 	c->live = o->iface != NULL;
+	c->workers = c->live ? n : 1;
 	c->opts = *o;
 	for (i = 0; i < n; i++) {
 		int rc = c->live ? open_live(&c->src[i], o, errbuf)
@@ -234,6 +291,15 @@ cap_open(const struct cap_opts *o, char *errbuf)
 			cap_close(c);
 			return NULL;
 		}
+	}
+	if (c->workers > 1) {
+		int id = (int)(getpid() & 0xffff);
+
+		for (i = 0; i < n; i++)
+			if (join_fanout(&c->src[i], &id, i == 0, errbuf) != 0) {
+				cap_close(c);
+				return NULL;
+			}
 	}
 	return c;
 }
@@ -309,6 +375,82 @@ cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
 	return 0;
 }
 
+int
+cap_workers(const struct capture *c)
+{
+	return c->workers;
+}
+
+/* A worker's counters, for cap_stats() on another thread. */
+static void
+publish(struct source *s)
+{
+	atomic_store_explicit(&s->pub_packets, s->packets,
+	    memory_order_relaxed);
+	atomic_store_explicit(&s->pub_bytes, s->bytes, memory_order_relaxed);
+	atomic_store_explicit(&s->pub_truncated, s->truncated,
+	    memory_order_relaxed);
+}
+
+int
+cap_run_worker(struct capture *c, int w, uint64_t count, cap_packet_fn fn,
+    void *ctx, cap_tick_fn tick, void *tick_ctx, char *errbuf)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct source *s;
+	int rc;
+
+	errbuf[0] = '\0';
+	if (!c->live || w < 0 || w >= c->workers) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "no capture worker %d", w);
+		return -1;
+	}
+	s = &c->src[w];
+	while (!c->stop) {
+		if (count != 0 && atomic_load_explicit(&c->w_packets,
+				      memory_order_relaxed) >= count)
+			break;
+		rc = pcap_next_ex(s->p, &h, &data);
+		if (rc == 1) {
+			/* -c counts the packets of all workers: the one
+			 * that reads past the count drops it. */
+			if (count != 0 && atomic_fetch_add(&c->w_packets, 1) >=
+					      count)
+				break;
+			s->packets++;
+			s->bytes += h->len;
+			if (h->caplen < h->len)
+				s->truncated++;
+			fn(ctx, h, data, s->dlt);
+			if ((s->packets & (CAP_TICK_PACKETS - 1)) == 0) {
+				publish(s);
+				if (tick != NULL)
+					tick(tick_ctx, false);
+			}
+		} else if (rc == 0) {
+			struct pollfd pfd;
+
+			pfd.fd = pcap_get_selectable_fd(s->p);
+			pfd.events = POLLIN;
+			if (pfd.fd < 0 || poll(&pfd, 1, 100) == 0) {
+				publish(s);
+				if (tick != NULL)
+					tick(tick_ctx, true);
+			}
+		} else if (rc == PCAP_ERROR_BREAK) {
+			break;
+		} else {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", s->name,
+			    pcap_geterr(s->p));
+			publish(s);
+			return -1;
+		}
+	}
+	publish(s);
+	return 0;
+}
+
 void
 cap_set_tick(struct capture *c, cap_tick_fn fn, void *ctx)
 {
@@ -319,22 +461,49 @@ cap_set_tick(struct capture *c, cap_tick_fn fn, void *ctx)
 void
 cap_break(struct capture *c)
 {
+	int i;
+
 	c->stop = 1;
-	if (c->cur < c->nsrc && c->src[c->cur].p != NULL)
+	if (c->workers > 1) {
+		for (i = 0; i < c->nsrc; i++)
+			if (c->src[i].p != NULL)
+				pcap_breakloop(c->src[i].p);
+	} else if (c->cur < c->nsrc && c->src[c->cur].p != NULL) {
 		pcap_breakloop(c->src[c->cur].p);
+	}
 }
 
 void
 cap_stats(struct capture *c, struct cap_stats *st)
 {
 	struct pcap_stat ps;
+	int i;
 
 	*st = c->st;
-	if (c->live && c->src[0].p != NULL && pcap_stats(c->src[0].p, &ps) == 0) {
+	if (c->workers > 1) {
+		for (i = 0; i < c->nsrc; i++) {
+			struct source *s = &c->src[i];
+
+			st->packets += atomic_load_explicit(&s->pub_packets,
+			    memory_order_relaxed);
+			st->bytes += atomic_load_explicit(&s->pub_bytes,
+			    memory_order_relaxed);
+			st->truncated += atomic_load_explicit(
+			    &s->pub_truncated, memory_order_relaxed);
+		}
+	}
+	if (!c->live)
+		return;
+	/* Each fanout socket has its own kernel counters; the interface's
+	 * drops are the same for all of them. */
+	for (i = 0; i < c->nsrc; i++) {
+		if (c->src[i].p == NULL || pcap_stats(c->src[i].p, &ps) != 0)
+			continue;
 		st->have_kernel = true;
-		st->kernel_recv = ps.ps_recv;
-		st->kernel_drop = ps.ps_drop;
-		st->iface_drop = ps.ps_ifdrop;
+		st->kernel_recv += ps.ps_recv;
+		st->kernel_drop += ps.ps_drop;
+		if (i == 0)
+			st->iface_drop = ps.ps_ifdrop;
 	}
 }
 

@@ -381,6 +381,8 @@ tls_server_slot(struct conn_ctx *cx, const struct flow *f, int sdir)
 		h = (h ^ f->addr[sdir][i]) * 16777619u;
 	h = (h ^ (f->port[sdir] & 0xff)) * 16777619u;
 	h = (h ^ (f->port[sdir] >> 8)) * 16777619u;
+	if (cx->shared_servers != NULL)
+		return &cx->shared_servers[h % CONN_TLS_SERVERS];
 	return &cx->tls_servers[h % CONN_TLS_SERVERS];
 }
 
@@ -388,9 +390,15 @@ static bool
 tls_server_known(struct conn_ctx *cx, const struct flow *f, int sdir)
 {
 	const struct conn_tls_server *s = tls_server_slot(cx, f, sdir);
+	bool known;
 
-	return s->used && s->af == f->af && s->port == f->port[sdir] &&
-	       memcmp(s->addr, f->addr[sdir], 16) == 0;
+	if (cx->servers_lock != NULL)
+		pthread_mutex_lock(cx->servers_lock);
+	known = s->used && s->af == f->af && s->port == f->port[sdir] &&
+		memcmp(s->addr, f->addr[sdir], 16) == 0;
+	if (cx->servers_lock != NULL)
+		pthread_mutex_unlock(cx->servers_lock);
+	return known;
 }
 
 static void
@@ -398,10 +406,14 @@ tls_server_note(struct conn_ctx *cx, const struct flow *f, int sdir)
 {
 	struct conn_tls_server *s = tls_server_slot(cx, f, sdir);
 
+	if (cx->servers_lock != NULL)
+		pthread_mutex_lock(cx->servers_lock);
 	s->used = true;
 	s->af = f->af;
 	s->port = f->port[sdir];
 	memcpy(s->addr, f->addr[sdir], 16);
+	if (cx->servers_lock != NULL)
+		pthread_mutex_unlock(cx->servers_lock);
 }
 
 static bool

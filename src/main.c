@@ -10,7 +10,9 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +47,11 @@ static struct capture *g_cap; /* for the signal handler only */
 static volatile sig_atomic_t g_usr1, g_hup; /* summary, reopen asked */
 
 /* Where each decided connection goes: the inference engine, then the
- * text report and/or JSON lines, and the metrics. */
+ * text report and/or JSON lines, and the metrics.  With -W N the workers
+ * share them, one connection at a time (mu): the fleet tables of the
+ * inference engine, the summary and the outputs are the whole sensor's. */
 struct outputs {
+	pthread_mutex_t mu;
 	struct infer *infer;
 	struct out_text text;
 	bool text_on;
@@ -63,6 +68,7 @@ emit(void *ctx, const struct conn_result *r)
 	struct infer_cause cause;
 	const struct tls_facts *fa = r->facts;
 
+	pthread_mutex_lock(&o->mu);
 	if (o->infer != NULL) {
 		infer_judge(o->infer, r, &cause);
 		rr.cause = &cause;
@@ -79,6 +85,7 @@ emit(void *ctx, const struct conn_result *r)
 		    rr.cause != NULL ? rr.cause->fix_side : NULL,
 		    fa != NULL && fa->ch.sni_present ? fa->ch.sni : NULL,
 		    fa != NULL && fa->ch.sni_present ? fa->ch.sni_len : 0);
+	pthread_mutex_unlock(&o->mu);
 }
 
 static void
@@ -86,7 +93,7 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: tlsdiag [-Dnpv] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN]\n"
-	    "               [-B KIB] [-w FILE] [--json FILE|-] [--ca-file FILE]\n"
+	    "               [-B KIB] [-W N] [-w FILE] [--json FILE|-] [--ca-file FILE]\n"
 	    "               [--ca-dir DIR] [--add-ca FILE] [--crl FILE]\n"
 	    "               [--no-cert-cache] [--keylog FILE] [-Z USER] [--no-drop]\n"
 	    "               [--metrics ADDR:PORT] [--stats-interval SEC]\n"
@@ -100,7 +107,9 @@ usage(FILE *out)
 	    "  -p             do not put the interface into promiscuous mode\n"
 	    "  -s SNAPLEN     bytes to capture per packet (default %d)\n"
 	    "  -B KIB         kernel capture buffer size in KiB (default 32768)\n"
-	    "  -c COUNT       stop after COUNT packets\n"
+	    "  -W N           live: N worker threads fed by an AF_PACKET fanout group,\n"
+	    "                 flows hashed to workers (default 1)\n"
+	    "  -c COUNT       stop after COUNT packets (of all workers)\n"
 	    "  -D             list the interfaces that can be captured on\n"
 	    "  -n             accepted for tcpdump habits: tlsdiag never resolves names\n"
 	    "  -v             also report established handshakes in the text output\n"
@@ -177,15 +186,40 @@ on_signal(int sig)
 		cap_break(g_cap);
 }
 
+/* One worker: a sensor (flow table, reassembly, memory budget), the
+ * connection consumer and its certificate cache and trust store.  Without
+ * -W there is one, run by the main thread; with -W N each has a thread and
+ * a socket of the fanout group, and copies its counters (snap, under
+ * snap_mu) at each tick for the main thread's reports. */
+struct worker {
+	int idx;
+	pthread_t th;
+	struct run *run;
+	struct sensor *sn;
+	struct conn_ctx cc;
+	struct x509_store *store;
+	struct x509_cache *xcache;
+	struct certcheck_ctx certs;
+	uint64_t last_expire_s;
+	int rc;
+	char errbuf[CAP_ERRBUF_SIZE];
+	pthread_mutex_t snap_mu;
+	struct sensor_totals snap;
+	uint64_t snap_nomem;
+	struct x509_cache_stats snap_x;
+};
+
 /* What the periodic work needs: borrowed from main. */
 struct run {
 	struct outputs *outs;
-	struct sensor *sn;
+	struct worker *w;
+	int nw;
+	bool threaded; /* -W N > 1: the workers run in their own threads */
+	atomic_int running;
 	struct capture *cap;
-	struct conn_ctx *cc;
-	struct x509_cache *xcache;
 	const char *json_path;
 	bool flows, live;
+	uint64_t count;
 	uint64_t stats_interval_s; /* 0: none */
 	uint64_t last_stats_s, last_metrics_s;
 };
@@ -199,14 +233,79 @@ mono_s(void)
 	return (uint64_t)t.tv_sec;
 }
 
+/* A worker's counters: its own (same thread, or after it ended), or the
+ * copy of its last tick. */
+static void
+worker_counters(struct worker *w, bool live_copy, struct sensor_totals *t,
+    uint64_t *nomem, struct x509_cache_stats *xs)
+{
+	if (live_copy) {
+		pthread_mutex_lock(&w->snap_mu);
+		*t = w->snap;
+		*nomem = w->snap_nomem;
+		*xs = w->snap_x;
+		pthread_mutex_unlock(&w->snap_mu);
+		return;
+	}
+	sensor_totals_get(w->sn, t);
+	*nomem = w->cc.nomem;
+	memset(xs, 0, sizeof(*xs));
+	if (w->xcache != NULL)
+		x509_cache_get_stats(w->xcache, xs);
+}
+
+/* The counters of all workers added up. */
+static void
+gather(struct run *r, struct sensor_totals *t, uint64_t *nomem,
+    struct x509_cache_stats *xs)
+{
+	bool live_copy = r->threaded && atomic_load(&r->running) > 0;
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	memset(xs, 0, sizeof(*xs));
+	*nomem = 0;
+	for (i = 0; i < r->nw; i++) {
+		struct sensor_totals wt;
+		struct x509_cache_stats wx;
+		uint64_t wn;
+
+		worker_counters(&r->w[i], live_copy, &wt, &wn, &wx);
+		sensor_totals_add(t, &wt);
+		*nomem += wn;
+		xs->chain_hits += wx.chain_hits;
+		xs->chain_misses += wx.chain_misses;
+	}
+}
+
 /* Capture, memory and flow counters, for every summary. */
 static void
 print_counters(struct run *r, FILE *out)
 {
 	struct cap_stats cs;
+	struct sensor_totals t;
+	struct x509_cache_stats xs;
+	uint64_t nomem;
 
 	cap_stats(r->cap, &cs);
-	sensor_print_stats(r->sn, out, "tlsdiag: ");
+	gather(r, &t, &nomem, &xs);
+	if (r->nw > 1) {
+		/* How evenly the fanout hash shares the packets out. */
+		bool live_copy = r->threaded && atomic_load(&r->running) > 0;
+		int i;
+
+		fprintf(out, "tlsdiag: %d workers (-W), packets each:", r->nw);
+		for (i = 0; i < r->nw; i++) {
+			struct sensor_totals wt;
+			struct x509_cache_stats wx;
+			uint64_t wn;
+
+			worker_counters(&r->w[i], live_copy, &wt, &wn, &wx);
+			fprintf(out, " %" PRIu64, wt.st.packets);
+		}
+		fputc('\n', out);
+	}
+	sensor_print_totals(&t, out, "tlsdiag: ");
 	if (cs.truncated != 0)
 		fprintf(out, "tlsdiag: %" PRIu64
 		    " packets cut by the snaplen\n", cs.truncated);
@@ -215,9 +314,9 @@ print_counters(struct run *r, FILE *out)
 		    PRIu64 " dropped by kernel, %" PRIu64
 		    " dropped by interface\n", cs.kernel_recv, cs.kernel_drop,
 		    cs.iface_drop);
-	if (r->cc->nomem != 0)
+	if (nomem != 0)
 		fprintf(out, "tlsdiag: %" PRIu64
-		    " connections not followed (memory)\n", r->cc->nomem);
+		    " connections not followed (memory)\n", nomem);
 }
 
 static void
@@ -225,19 +324,19 @@ update_metrics(struct run *r)
 {
 	struct metrics *m = r->outs->metrics;
 	struct cap_stats cs;
+	struct sensor_totals t;
+	struct x509_cache_stats xs;
+	uint64_t nomem;
 
 	if (m == NULL)
 		return;
 	cap_stats(r->cap, &cs);
+	gather(r, &t, &nomem, &xs);
 	metrics_set_capture(m, &cs);
-	metrics_set_flows(m, sensor_flow_stats(r->sn));
-	metrics_set_memory(m, sensor_mem(r->sn)->used);
-	if (r->xcache != NULL) {
-		struct x509_cache_stats xs;
-
-		x509_cache_get_stats(r->xcache, &xs);
+	metrics_set_flows(m, &t.fs);
+	metrics_set_memory(m, t.mem.used);
+	if (r->w[0].xcache != NULL)
 		metrics_set_cert_cache(m, xs.chain_hits, xs.chain_misses);
-	}
 }
 
 /* Reopen --json FILE (SIGHUP, after logrotate moved it).  After the
@@ -256,15 +355,33 @@ reopen_json(struct run *r)
 		    "to the old file)\n", r->json_path, strerror(errno));
 		return;
 	}
+	pthread_mutex_lock(&r->outs->mu);
 	fclose(r->outs->json);
 	r->outs->json = n;
+	pthread_mutex_unlock(&r->outs->mu);
 }
 
-/* Every CAP_TICK_PACKETS packets and on idle read timeouts. */
+/* Live and quiet: connections still age, in wall time (which is packet
+ * time on a live capture); at most once a second. */
 static void
-tick(void *ctx, bool idle)
+expire_idle(struct worker *w, uint64_t now_s)
 {
-	struct run *r = ctx;
+	struct timespec t;
+
+	if (now_s == w->last_expire_s)
+		return;
+	w->last_expire_s = now_s;
+	clock_gettime(CLOCK_REALTIME, &t);
+	flow_expire(sensor_flows(w->sn),
+	    (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u);
+}
+
+/* The sensor-wide periodic work: signals, summaries, metrics.  Run by the
+ * main thread: from the capture's tick without -W, from its own loop with
+ * -W. */
+static void
+periodic(struct run *r)
+{
 	uint64_t now = mono_s();
 
 	if (g_hup) {
@@ -275,24 +392,104 @@ tick(void *ctx, bool idle)
 			  now - r->last_stats_s >= r->stats_interval_s)) {
 		g_usr1 = 0;
 		r->last_stats_s = now;
-		if (!r->flows)
+		if (!r->flows) {
+			pthread_mutex_lock(&r->outs->mu);
 			summary_print(&r->outs->sum, stderr, "tlsdiag: ");
+			pthread_mutex_unlock(&r->outs->mu);
+		}
 		print_counters(r, stderr);
 	}
 	if (now != r->last_metrics_s) {
 		r->last_metrics_s = now;
 		update_metrics(r);
-		/* Live and quiet: connections still age, in wall time (which
-		 * is packet time on a live capture). */
-		if (idle && r->live) {
-			struct timespec t;
+	}
+}
 
-			clock_gettime(CLOCK_REALTIME, &t);
-			flow_expire(sensor_flows(r->sn),
-			    (uint64_t)t.tv_sec * 1000000u +
-				(uint64_t)t.tv_nsec / 1000u);
+/* Every CAP_TICK_PACKETS packets and on idle read timeouts (no -W). */
+static void
+tick(void *ctx, bool idle)
+{
+	struct run *r = ctx;
+
+	periodic(r);
+	if (idle && r->live)
+		expire_idle(&r->w[0], mono_s());
+}
+
+/* A worker's tick (-W): its idle flows, and a copy of its counters. */
+static void
+worker_tick(void *ctx, bool idle)
+{
+	struct worker *w = ctx;
+
+	if (idle)
+		expire_idle(w, mono_s());
+	pthread_mutex_lock(&w->snap_mu);
+	sensor_totals_get(w->sn, &w->snap);
+	w->snap_nomem = w->cc.nomem;
+	if (w->xcache != NULL)
+		x509_cache_get_stats(w->xcache, &w->snap_x);
+	pthread_mutex_unlock(&w->snap_mu);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+
+	w->rc = cap_run_worker(r->cap, w->idx, r->count, sensor_packet, w->sn,
+	    worker_tick, w, w->errbuf);
+	if (w->rc != 0)
+		cap_break(r->cap); /* one socket failed: the run ends */
+	sensor_finish(w->sn);
+	worker_tick(w, false);
+	atomic_fetch_sub(&r->running, 1);
+	return NULL;
+}
+
+/* -W N: a thread per worker; the main thread does the periodic work until
+ * every worker has ended.  The workers leave signals to the main thread. */
+static int
+run_workers(struct run *r, char *errbuf)
+{
+	sigset_t block, old;
+	int i, started = 0, rc = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	atomic_store(&r->running, r->nw);
+	for (i = 0; i < r->nw; i++) {
+		if (pthread_create(&r->w[i].th, NULL, worker_main, &r->w[i]) !=
+		    0) {
+			atomic_fetch_sub(&r->running, r->nw - i);
+			cap_break(r->cap);
+			snprintf(errbuf, CAP_ERRBUF_SIZE,
+			    "-W: cannot start worker %d", i + 1);
+			rc = -1;
+			break;
+		}
+		started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (atomic_load(&r->running) > 0) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+		periodic(r);
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(r->w[i].th, NULL);
+		if (r->w[i].rc != 0 && rc == 0) {
+			memcpy(errbuf, r->w[i].errbuf, CAP_ERRBUF_SIZE);
+			rc = -1;
 		}
 	}
+	return rc;
 }
 
 /* Join the trailing arguments into one filter expression, as tcpdump does. */
@@ -339,8 +536,10 @@ enum {
 /* --keylog files followed at once; a few cover every client of a test. */
 #define MAX_KEYLOGS 16
 
-/* The key logs: one store fed by every --keylog file. */
+/* The key logs: one store fed by every --keylog file, shared by the
+ * workers (mu). */
 struct keylogs {
+	pthread_mutex_t mu;
 	struct keylog_store store;
 	struct keylog_file file[MAX_KEYLOGS];
 	int n;
@@ -365,14 +564,19 @@ keylogs_lookup(void *arg, const uint8_t client_random[32],
     struct keylog_secrets *out)
 {
 	struct keylogs *k = arg;
+	bool found;
 	int i;
 
-	if (keylog_lookup(&k->store, client_random, out) &&
-	    keylog_complete(out))
-		return true;
-	for (i = 0; i < k->n; i++)
-		(void)keylog_poll(&k->file[i], &k->store);
-	return keylog_lookup(&k->store, client_random, out);
+	pthread_mutex_lock(&k->mu);
+	found = keylog_lookup(&k->store, client_random, out) &&
+		keylog_complete(out);
+	if (!found) {
+		for (i = 0; i < k->n; i++)
+			(void)keylog_poll(&k->file[i], &k->store);
+		found = keylog_lookup(&k->store, client_random, out);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return found;
 }
 
 /* Malformed key log lines are reported, never fatal. */
@@ -474,17 +678,16 @@ main(int argc, char **argv)
 	struct cap_opts co;
 	struct flow_config fc;
 	struct capture *cap;
-	struct sensor *sn;
 	struct sigaction sa;
-	struct outputs outs;
-	struct conn_ctx cc;
+	static struct outputs outs;
+	struct worker *wk;
+	static struct conn_tls_server shared_servers[CONN_TLS_SERVERS];
+	static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
+	int nworkers = 1, wi;
 	const char *json_path = NULL;
 	struct trust_arg trust[MAX_TRUST_ARGS];
 	int ntrust = 0;
 	bool cert_cache = true;
-	struct x509_store *store = NULL;
-	struct x509_cache *xcache = NULL;
-	struct certcheck_ctx certs;
 	const char *drop_user = PRIV_USER_DEFAULT, *metrics_addr = NULL;
 	const char *wpath = NULL;
 	struct pcapout *wout = NULL;
@@ -494,7 +697,7 @@ main(int argc, char **argv)
 	char kerr[KEYLOG_ERR_SIZE];
 	int nkeylogs = 0, k;
 	uint64_t stats_interval = 0;
-	struct run run;
+	static struct run run;
 	size_t ntls_ports = 0;
 	bool drop = true;
 	char perr[PRIV_ERR_SIZE > METRICS_ERR_SIZE ? PRIV_ERR_SIZE
@@ -511,7 +714,7 @@ main(int argc, char **argv)
 	co.files = files;
 	flow_config_default(&fc);
 
-	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:vw:Z:", longopts,
+	while ((ch = getopt_long(argc, argv, "B:c:Dhi:npr:s:vW:w:Z:", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'B':
@@ -549,6 +752,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'W':
+			nworkers = (int)parse_num("-W", optarg, 1, WORKERS_MAX);
 			break;
 		case 'Z':
 			drop_user = optarg;
@@ -631,11 +837,19 @@ main(int argc, char **argv)
 
 	if (flows && json_path != NULL)
 		die(2, "%s", "--flows and --json cannot be used together");
+	if (nworkers > 1 && co.iface == NULL)
+		die(2, "%s", "-W needs a live capture (-i): a file is one "
+		    "timeline, read in order by one worker");
+	if (nworkers > 1 && flows)
+		die(2, "%s", "-W and --flows cannot be used together (--flows "
+		    "is a debugging view)");
+	co.workers = nworkers;
 
 	if ((cap = cap_open(&co, errbuf)) == NULL)
 		die(1, "%s", errbuf);
 
 	memset(&outs, 0, sizeof(outs));
+	pthread_mutex_init(&outs.mu, NULL);
 	summary_init(&outs.sum);
 	if (json_path != NULL) {
 		if (strcmp(json_path, "-") == 0) {
@@ -651,9 +865,13 @@ main(int argc, char **argv)
 	outs.text.verbose = verbose;
 	outs.text.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
-	memset(&certs, 0, sizeof(certs));
+	/* Each worker judges certificates with its own trust store and
+	 * cache, so that no lock is taken per certificate. */
+	if ((wk = calloc((size_t)nworkers, sizeof(*wk))) == NULL)
+		die(1, "%s", "out of memory");
 	if (!flows)
-		store = load_trust(trust, ntrust);
+		for (wi = 0; wi < nworkers; wi++)
+			wk[wi].store = load_trust(trust, ntrust);
 
 	if (wpath != NULL) {
 		if (flows)
@@ -674,6 +892,7 @@ main(int argc, char **argv)
 
 	/* Key logs are often readable by their writer only: open them while
 	 * still privileged, and read what they hold already. */
+	pthread_mutex_init(&keylogs.mu, NULL);
 	keylog_store_init(&keylogs.store, 0, NULL);
 	for (k = 0; k < nkeylogs; k++) {
 		if (keylog_open(&keylogs.file[k], keylog_paths[k], kerr,
@@ -696,35 +915,49 @@ main(int argc, char **argv)
 	    metrics_start(outs.metrics, perr, sizeof(perr)) != 0)
 		die(1, "%s", perr);
 
-	memset(&cc, 0, sizeof(cc));
-	if (flows)
-		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &out_flows_ops,
-		    stdout);
-	else
-		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &conn_ops, &cc);
-	if (sn == NULL)
-		die(1, "%s", "out of memory");
-	cc.ft = sensor_flows(sn);
-	cc.emit = emit;
-	cc.out_ctx = &outs;
-	cc.mem = sensor_budget(sn);
-	cc.tls_ports = tls_ports;
-	cc.pcap = wout;
-	cc.ntls_ports = ntls_ports;
-	if (keylogs.n > 0) {
-		cc.keys = keylogs_lookup;
-		cc.keys_arg = &keylogs;
-	}
 	if (!flows && (outs.infer = infer_new(NULL)) == NULL)
 		die(1, "%s", "out of memory");
-	if (store != NULL) {
-		if (cert_cache &&
-		    (xcache = x509_cache_new(X509_CACHE_CERTS_DEFAULT,
-			 X509_CACHE_CHAINS_DEFAULT, sensor_budget(sn))) == NULL)
+	for (wi = 0; wi < nworkers; wi++) {
+		struct worker *w = &wk[wi];
+		struct conn_ctx *cc = &w->cc;
+		/* The memory budget is shared out evenly: the fanout hash
+		 * shares the flows out evenly. */
+		size_t mem_cap = REASM_TOTAL_MAX_DEFAULT / (size_t)nworkers;
+
+		w->idx = wi;
+		w->run = &run;
+		pthread_mutex_init(&w->snap_mu, NULL);
+		if (flows)
+			w->sn = sensor_new(&fc, mem_cap, &out_flows_ops, stdout);
+		else
+			w->sn = sensor_new(&fc, mem_cap, &conn_ops, cc);
+		if (w->sn == NULL)
 			die(1, "%s", "out of memory");
-		certs.store = store;
-		certs.cache = xcache;
-		cc.certs = &certs;
+		cc->ft = sensor_flows(w->sn);
+		cc->emit = emit;
+		cc->out_ctx = &outs;
+		cc->mem = sensor_budget(w->sn);
+		cc->tls_ports = tls_ports;
+		cc->pcap = wout;
+		cc->ntls_ports = ntls_ports;
+		if (nworkers > 1) {
+			cc->shared_servers = shared_servers;
+			cc->servers_lock = &servers_lock;
+		}
+		if (keylogs.n > 0) {
+			cc->keys = keylogs_lookup;
+			cc->keys_arg = &keylogs;
+		}
+		if (w->store != NULL) {
+			if (cert_cache &&
+			    (w->xcache = x509_cache_new(X509_CACHE_CERTS_DEFAULT,
+				 X509_CACHE_CHAINS_DEFAULT,
+				 sensor_budget(w->sn))) == NULL)
+				die(1, "%s", "out of memory");
+			w->certs.store = w->store;
+			w->certs.cache = w->xcache;
+			cc->certs = &w->certs;
+		}
 	}
 
 	g_cap = cap;
@@ -738,19 +971,24 @@ main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	run.outs = &outs;
-	run.sn = sn;
+	run.w = wk;
+	run.nw = nworkers;
+	run.threaded = nworkers > 1;
 	run.cap = cap;
-	run.cc = &cc;
-	run.xcache = xcache;
 	run.json_path = json_path;
 	run.flows = flows;
 	run.live = co.iface != NULL;
+	run.count = count;
 	run.stats_interval_s = stats_interval;
 	run.last_stats_s = mono_s();
-	cap_set_tick(cap, tick, &run);
 
-	rc = cap_run(cap, count, sensor_packet, sn, errbuf);
-	sensor_finish(sn);
+	if (run.threaded) {
+		rc = run_workers(&run, errbuf);
+	} else {
+		cap_set_tick(cap, tick, &run);
+		rc = cap_run(cap, count, sensor_packet, wk[0].sn, errbuf);
+		sensor_finish(wk[0].sn);
+	}
 	fflush(stdout);
 	if (rc != 0) {
 		fprintf(stderr, "tlsdiag: %s\n", errbuf);
@@ -788,10 +1026,15 @@ main(int argc, char **argv)
 	g_cap = NULL;
 	infer_free(outs.infer);
 	metrics_free(outs.metrics);
-	/* The cache is charged to the sensor's budget: free it first. */
-	x509_cache_free(xcache);
-	x509_store_free(store);
-	sensor_free(sn);
+	for (wi = 0; wi < nworkers; wi++) {
+		/* The cache is charged to the sensor's budget: free it
+		 * first. */
+		x509_cache_free(wk[wi].xcache);
+		x509_store_free(wk[wi].store);
+		sensor_free(wk[wi].sn);
+		pthread_mutex_destroy(&wk[wi].snap_mu);
+	}
+	free(wk);
 	for (k = 0; k < keylogs.n; k++)
 		keylog_close(&keylogs.file[k]);
 	keylog_store_free(&keylogs.store);

@@ -1,9 +1,11 @@
 /* pcapout.c -- -w FILE: the packets of connections that did not establish.
  *
  * libpcap writes the file (pcap_dump_fopen on a pcap_open_dead handle), so
- * the format is exactly what Wireshark and tcpdump expect.
+ * the format is exactly what Wireshark and tcpdump expect.  With -W N the
+ * workers write to one file: a mutex keeps each packet whole.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ struct pcapout {
 	pcap_t *dead;
 	pcap_dumper_t *d;
 	int dlt;
+	pthread_mutex_t mu; /* guards d and st once started */
 	struct pcapout_stats st;
 };
 
@@ -37,6 +40,7 @@ pcapout_open(const char *path, char *errbuf, size_t errlen)
 		free(w);
 		return NULL;
 	}
+	pthread_mutex_init(&w->mu, NULL);
 	return w;
 }
 
@@ -69,31 +73,39 @@ pcapout_write(struct pcapout *w, uint64_t ts_us, uint32_t caplen,
 
 	if (w == NULL || w->d == NULL)
 		return;
-	if (dlt != w->dlt) {
-		w->st.other_link++;
-		return;
-	}
 	h.ts.tv_sec = (time_t)(ts_us / 1000000u);
 	h.ts.tv_usec = (suseconds_t)(ts_us % 1000000u);
 	h.caplen = caplen;
 	h.len = wirelen;
-	pcap_dump((u_char *)w->d, &h, data);
-	w->st.packets++;
+	pthread_mutex_lock(&w->mu);
+	if (dlt != w->dlt) {
+		w->st.other_link++;
+	} else {
+		pcap_dump((u_char *)w->d, &h, data);
+		w->st.packets++;
+	}
+	pthread_mutex_unlock(&w->mu);
 }
 
 void
 pcapout_count_dropped(struct pcapout *w, uint64_t n)
 {
-	if (w != NULL)
-		w->st.dropped += n;
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->st.dropped += n;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void
-pcapout_stats(const struct pcapout *w, struct pcapout_stats *st)
+pcapout_stats(struct pcapout *w, struct pcapout_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (w != NULL)
-		*st = w->st;
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	*st = w->st;
+	pthread_mutex_unlock(&w->mu);
 }
 
 int
@@ -114,6 +126,7 @@ pcapout_close(struct pcapout *w, char *errbuf, size_t errlen)
 	}
 	if (w->dead != NULL)
 		pcap_close(w->dead);
+	pthread_mutex_destroy(&w->mu);
 	free(w);
 	return rc;
 }

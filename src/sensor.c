@@ -100,17 +100,62 @@ sensor_flows(struct sensor *s)
 }
 
 void
+sensor_totals_get(const struct sensor *s, struct sensor_totals *t)
+{
+	t->st = s->st;
+	t->fs = *flow_stats(s->ft);
+	t->mem = s->mem;
+}
+
+void
+sensor_totals_add(struct sensor_totals *sum, const struct sensor_totals *t)
+{
+	int i;
+
+	sum->st.packets += t->st.packets;
+	sum->st.tcp += t->st.tcp;
+	for (i = 0; i < DEC_NSTATUS; i++)
+		sum->st.skipped[i] += t->st.skipped[i];
+	if (t->st.last_ts_us > sum->st.last_ts_us)
+		sum->st.last_ts_us = t->st.last_ts_us;
+	sum->fs.packets += t->fs.packets;
+	sum->fs.created += t->fs.created;
+	sum->fs.active += t->fs.active;
+	sum->fs.peak_active += t->fs.peak_active;
+	for (i = 0; i < FLOW_END_NREASONS; i++)
+		sum->fs.ended[i] += t->fs.ended[i];
+	for (i = 0; i < FLOW_NSTATES; i++)
+		sum->fs.timed_out[i] += t->fs.timed_out[i];
+	sum->fs.decided_pkts += t->fs.decided_pkts;
+	sum->fs.dropped_nomem += t->fs.dropped_nomem;
+	sum->mem.used += t->mem.used;
+	sum->mem.peak += t->mem.peak;
+	sum->mem.cap += t->mem.cap;
+	sum->mem.refused += t->mem.refused;
+}
+
+void
 sensor_print_stats(const struct sensor *s, FILE *out, const char *prefix)
 {
-	const struct flow_stats *fs = flow_stats(s->ft);
+	struct sensor_totals t;
+
+	sensor_totals_get(s, &t);
+	sensor_print_totals(&t, out, prefix);
+}
+
+void
+sensor_print_totals(const struct sensor_totals *t, FILE *out,
+    const char *prefix)
+{
+	const struct flow_stats *fs = &t->fs;
 	int i;
 
 	fprintf(out, "%s%llu packets, %llu TCP", prefix,
-	    (unsigned long long)s->st.packets, (unsigned long long)s->st.tcp);
+	    (unsigned long long)t->st.packets, (unsigned long long)t->st.tcp);
 	for (i = 1; i < DEC_NSTATUS; i++)
-		if (s->st.skipped[i] != 0)
+		if (t->st.skipped[i] != 0)
 			fprintf(out, ", %llu %s",
-			    (unsigned long long)s->st.skipped[i],
+			    (unsigned long long)t->st.skipped[i],
 			    decode_status_name(-i));
 	fprintf(out, "\n%s%llu flows (peak %llu at once)", prefix,
 	    (unsigned long long)fs->created,
@@ -124,9 +169,9 @@ sensor_print_stats(const struct sensor *s, FILE *out, const char *prefix)
 		fprintf(out, ", %llu packets dropped (no memory for a flow)",
 		    (unsigned long long)fs->dropped_nomem);
 	fprintf(out, "; reassembly memory peak %zu bytes",
-	    s->mem.peak);
-	if (s->mem.refused != 0)
+	    t->mem.peak);
+	if (t->mem.refused != 0)
 		fprintf(out, ", %llu buffers refused by the memory cap",
-		    (unsigned long long)s->mem.refused);
+		    (unsigned long long)t->mem.refused);
 	fputc('\n', out);
 }

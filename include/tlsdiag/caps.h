@@ -139,4 +139,9 @@
  * failed handshake, even with a large certificate flight, is well under
  * 64 KiB; established connections' buffers are dropped when decided. */
 #define CONN_KEEP_MAX (256u * 1024u)
+
+/* -W: worker threads, each reading one socket of an AF_PACKET fanout group.
+ * One per core is the useful most; 64 covers the biggest sensors, and each
+ * worker costs a flow table, a certificate cache and a trust store. */
+#define WORKERS_MAX 64
 #endif

@@ -30,6 +30,8 @@ struct cap_opts {
 	const char *filter;	  /* BPF expression; "" means all packets;
 				     NULL: files are read whole, live
 				     captures get TCP, also under VLAN tags */
+	int workers;		  /* -W: live sockets in one AF_PACKET
+				     fanout group (0 or 1: one socket) */
 };
 
 struct cap_stats {
@@ -75,10 +77,24 @@ int cap_run(struct capture *c, uint64_t count, cap_packet_fn fn, void *ctx,
 
 void cap_set_tick(struct capture *c, cap_tick_fn fn, void *ctx);
 
+/* -W N: a live capture opened with o->workers > 1 has N sockets on the
+ * interface, joined in one AF_PACKET fanout group hashed by flow
+ * (PACKET_FANOUT_HASH, symmetric: both directions of a connection reach
+ * the same socket; IP fragments are reassembled first so they follow their
+ * flow).  Worker `w` (0..N-1) reads socket w with cap_run_worker(), each
+ * from its own thread; `tick` (may be NULL) is that worker's periodic
+ * call, with the same meaning as cap_set_tick()'s.  `count` (-c) is for
+ * all workers together.  Returns as cap_run(). */
+int cap_workers(const struct capture *c);
+int cap_run_worker(struct capture *c, int w, uint64_t count, cap_packet_fn fn,
+    void *ctx, cap_tick_fn tick, void *tick_ctx, char *errbuf);
+
 /* Stop cap_run() soon; safe from a signal handler. */
 void cap_break(struct capture *c);
 
-/* Counters; for a live capture, also libpcap's (kernel) statistics. */
+/* Counters; for a live capture, also libpcap's (kernel) statistics, summed
+ * over the workers' sockets.  Safe to call from any thread while workers
+ * run (the counters are then those of each worker's last tick). */
 void cap_stats(struct capture *c, struct cap_stats *st);
 
 /* The link type of the first source (after cap_activate()). */

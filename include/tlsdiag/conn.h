@@ -46,6 +46,7 @@
 #ifndef TLSDIAG_CONN_H
 #define TLSDIAG_CONN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -160,6 +161,12 @@ struct conn_ctx {
 
 	/* Servers that spoke TLS (see CONN_TLS_SERVERS). */
 	struct conn_tls_server tls_servers[CONN_TLS_SERVERS];
+	/* -W: a table of CONN_TLS_SERVERS entries shared by every worker's
+	 * conn_ctx, used instead of tls_servers under servers_lock, so that a
+	 * server that answered a client of one worker is known to all
+	 * (NULL: tls_servers above). */
+	struct conn_tls_server *shared_servers;
+	pthread_mutex_t *servers_lock;
 
 	/* Counters. */
 	uint64_t results[CONN_NRESULTS];

@@ -35,7 +35,7 @@ void pcapout_write(struct pcapout *w, uint64_t ts_us, uint32_t caplen,
 /* A connection's packets that could not be kept (its cap was reached). */
 void pcapout_count_dropped(struct pcapout *w, uint64_t n);
 
-void pcapout_stats(const struct pcapout *w, struct pcapout_stats *st);
+void pcapout_stats(struct pcapout *w, struct pcapout_stats *st);
 
 /* Flush and close; 0, or -1 with the message (a write error). */
 int pcapout_close(struct pcapout *w, char *errbuf, size_t errlen);

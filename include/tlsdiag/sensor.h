@@ -52,4 +52,18 @@ struct flow_table *sensor_flows(struct sensor *s);
  * for the end-of-run summary. */
 void sensor_print_stats(const struct sensor *s, FILE *out, const char *prefix);
 
+/* -W: the counters of several sensors (one per worker thread), copied by
+ * each worker and added up by the thread that reports them.  Peaks add up
+ * to an upper bound of the peak of the sum. */
+struct sensor_totals {
+	struct sensor_stats st;
+	struct flow_stats fs;
+	struct membudget mem;
+};
+void sensor_totals_get(const struct sensor *s, struct sensor_totals *t);
+void sensor_totals_add(struct sensor_totals *sum,
+    const struct sensor_totals *t);
+void sensor_print_totals(const struct sensor_totals *t, FILE *out,
+    const char *prefix);
+
 #endif

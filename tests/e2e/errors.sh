@@ -14,6 +14,14 @@ run usage-none $T
 expect_fail usage-bad-count 2 "^tlsdiag: -c: invalid number 'ten'" $T -c ten -r "$base"
 expect_fail usage-bad-snaplen 2 "^tlsdiag: -s: invalid number '-5'" $T -s -5 -r "$base"
 expect_fail usage-both 2 "cannot be used together" $T -i lo -r "$base"
+# -W: a number of workers, only for a live capture.
+expect_fail usage-workers-zero 2 "^tlsdiag: -W: invalid number '0' \\(expected 1\\.\\.64\\)" \
+	$T -W 0 -i lo
+expect_fail usage-workers-many 2 "^tlsdiag: -W: invalid number '65'" $T -W 65 -i lo
+expect_fail usage-workers-file 2 "^tlsdiag: -W needs a live capture \\(-i\\)" \
+	$T -W 2 -r "$base"
+expect_fail usage-workers-flows 2 "^tlsdiag: -W and --flows cannot be used together" \
+	$T -W 2 -i lo --flows
 
 # Files that cannot be read.
 expect_fail missing-file 1 "^tlsdiag: $OUT/nonexistent.pcap: No such file or directory$" \

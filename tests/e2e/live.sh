@@ -15,7 +15,16 @@
 . "$(dirname "$0")/lib.sh"
 T=$TLSDIAG
 PKI=$TOP/captures/pki
-L=$OUT/live
+# LIVE_WORKERS=N runs the same scenarios with -W N (tests/e2e/live_w2.sh):
+# AF_PACKET fanout, and fleet knowledge shared across the workers.
+W=${LIVE_WORKERS:-1}
+if [ "$W" -gt 1 ]; then
+	L=$OUT/live-w$W
+	WOPT="-W $W"
+else
+	L=$OUT/live
+	WOPT=""
+fi
 SRV_IP=198.18.0.1
 CLI_IP=198.18.0.2
 METRICS=127.0.0.1:9797 # inside the server namespace: no clash possible
@@ -246,8 +255,8 @@ EOF
 nexpect=$(grep -c '' "$L/expect")
 
 # 20401 is not a usual TLS port: --tls-port makes plaintext to it not_tls.
-bg tlsdiag "$NS_S" $T -i "$VS" --json "$L/live.json" --metrics "$METRICS" \
-    --ca-file "$PKI/trust.pem" --tls-port 20401
+bg tlsdiag "$NS_S" $T $WOPT -i "$VS" --json "$L/live.json" \
+    --metrics "$METRICS" --ca-file "$PKI/trust.pem" --tls-port 20401
 tlsdiag_pid=$BG
 # The metrics socket answers once the capture is active (tlsdiag starts it
 # after activating the capture and dropping privileges).
@@ -319,6 +328,9 @@ g_server 20302 selfsigned.crt selfsigned -a --priority "$G13"
 s_server 20303 selfsigned - -tls1_3
 s_server 20901 good inter.crt -min_protocol TLSv1.2
 s_server 20902 good inter.crt -no_tls1_3
+# A listener that closes at once (the -W flows above).
+bg srv-20998 "$NS_S" socat "TCP-LISTEN:20998,bind=$SRV_IP,reuseaddr,fork" \
+    SYSTEM:true
 # A listener that accepts, reads and never answers.
 bg srv-20501 "$NS_S" socat "TCP-LISTEN:20501,bind=$SRV_IP,reuseaddr,fork" \
     SYSTEM:'sleep 8'
@@ -349,6 +361,16 @@ cli tls13only-client-tls12only-server s_client 20902 good.test.tlsdiag -tls1_3
 cli plain-http-curl-to-nginx-tls $C timeout 5 curl -sS -o /dev/null \
     -w '%{http_code}\n' "http://$SRV_IP:20401/ok.txt"
 wait "$silent"
+
+# With -W: twenty more plain TCP connections (a listener that closes at
+# once, on a port that is not TLS's: no JSON line), so that the fanout hash
+# has 32 flows to share out and leaving a worker without any is a chance
+# of 2^-31.
+if [ "$W" -gt 1 ]; then
+	for i in $(seq 20); do
+		$C socat -u OPEN:/dev/null "TCP:$SRV_IP:20998" 2>/dev/null
+	done
+fi
 
 # The clients themselves must have seen what each scenario is about, or the
 # test would check tlsdiag against the wrong expectation.
@@ -511,4 +533,22 @@ if [ "$from_json" = "$want" ]; then
 	ok live-json-matches-metrics
 else
 	not_ok live-json-matches-metrics "json: $from_json" "want: $want"
+fi
+
+# -------------------------------------------------------------- -W workers
+
+# Every worker got packets (the fanout shares flows out) and the summary
+# says how many each read; the results above, fleet knowledge included,
+# came from workers that each saw only part of the traffic.
+if [ "$W" -gt 1 ]; then
+	each=$(sed -n "s/^tlsdiag: $W workers (-W), packets each: //p" \
+	    "$L/tlsdiag.log")
+	nz=$(echo "$each" | awk '{ n = 0; for (i = 1; i <= NF; i++)
+	    if ($i > 0) n++; print n, NF }')
+	if [ "$nz" = "$W $W" ]; then
+		ok "live-workers-all-busy ($each)"
+	else
+		not_ok live-workers-all-busy "packets each: '$each'" \
+		    "$(tail -n 8 "$L/tlsdiag.log")"
+	fi
 fi
