@@ -90,7 +90,8 @@ usage(FILE *out)
 	    "               [--ca-dir DIR] [--add-ca FILE] [--crl FILE]\n"
 	    "               [--no-cert-cache] [--keylog FILE] [-Z USER] [--no-drop]\n"
 	    "               [--metrics ADDR:PORT] [--stats-interval SEC]\n"
-	    "               [--tls-port PORT] [--max-flows N] [--flows] [expression]\n"
+	    "               [--tls-port PORT] [--max-flows N] [--max-memory SIZE]\n"
+	    "               [--flows] [expression]\n"
 	    "\n"
 	    "Passive TLS handshake failure analyzer.\n"
 	    "\n"
@@ -126,11 +127,15 @@ usage(FILE *out)
 	    "                 to FILE (pcap; '-' is standard output)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
 	    "  --max-flows N  connections tracked at once (default %d)\n"
+	    "  --max-memory SIZE  memory for flows, buffers, caches and tables, in\n"
+	    "                 bytes or with K, M, G (default %uM, at least %uM); the\n"
+	    "                 least recently active work is shed first, and counted\n"
 	    "  -h, --help     this help\n"
 	    "  --version      print the version\n"
 	    "  expression     a BPF filter, as in tcpdump (default: all TCP, also\n"
 	    "                 under VLAN tags, PPPoE and MPLS)\n",
-	    CAP_SNAPLEN_DEFAULT, FLOW_MAX_DEFAULT);
+	    CAP_SNAPLEN_DEFAULT, FLOW_MAX_DEFAULT, MEM_MAX_DEFAULT >> 20,
+	    MEM_MIN >> 20);
 }
 
 static void
@@ -160,6 +165,54 @@ bad:
 	fprintf(stderr, "tlsdiag: %s: invalid number '%s' (expected %" PRIu64
 	    "..%" PRIu64 ")\n", opt, s, min, max);
 	exit(2);
+}
+
+/* A size in bytes: a whole number, with an optional K, M or G (powers of
+ * 1024), at least `min`; or a usage error. */
+static size_t
+parse_size(const char *opt, const char *s, uint64_t min)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		goto bad;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	}
+	if (shift != 0)
+		end++;
+	if (*end != '\0' || v > (SIZE_MAX >> shift) || (v << shift) < min)
+		goto bad;
+	return (size_t)(v << shift);
+bad:
+	fprintf(stderr, "tlsdiag: %s: invalid size '%s' (expected bytes, or a "
+	    "number with K, M or G; at least %" PRIu64 "M)\n", opt, s,
+	    min >> 20);
+	exit(2);
+}
+
+/* --max-memory: the certificate cache sheds through the sensor. */
+static bool
+shed_cert_cache(void *cache)
+{
+	return x509_cache_shed(cache);
 }
 
 static void
@@ -232,6 +285,7 @@ update_metrics(struct run *r)
 	metrics_set_capture(m, &cs);
 	metrics_set_flows(m, sensor_flow_stats(r->sn));
 	metrics_set_memory(m, sensor_mem(r->sn)->used);
+	metrics_set_memory_budget(m, r->sn);
 	if (r->xcache != NULL) {
 		struct x509_cache_stats xs;
 
@@ -334,6 +388,7 @@ enum {
 	OPT_TLS_PORT,
 	OPT_STATS_INTERVAL,
 	OPT_KEYLOG,
+	OPT_MAX_MEMORY,
 };
 
 /* --keylog files followed at once; a few cover every client of a test. */
@@ -466,6 +521,7 @@ main(int argc, char **argv)
 	    {"tls-port", required_argument, NULL, OPT_TLS_PORT},
 	    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
 	    {"keylog", required_argument, NULL, OPT_KEYLOG},
+	    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -494,6 +550,8 @@ main(int argc, char **argv)
 	char kerr[KEYLOG_ERR_SIZE];
 	int nkeylogs = 0, k;
 	uint64_t stats_interval = 0;
+	size_t max_mem = MEM_MAX_DEFAULT;
+	struct infer_config ic;
 	struct run run;
 	size_t ntls_ports = 0;
 	bool drop = true;
@@ -600,6 +658,9 @@ main(int argc, char **argv)
 			fc.max_flows = (uint32_t)parse_num("--max-flows", optarg,
 			    1, 1u << 26);
 			break;
+		case OPT_MAX_MEMORY:
+			max_mem = parse_size("--max-memory", optarg, MEM_MIN);
+			break;
 		case OPT_VERSION:
 			printf("tlsdiag %s (%s)\n", TLSDIAG_VERSION,
 			    pcap_lib_version());
@@ -631,6 +692,9 @@ main(int argc, char **argv)
 
 	if (flows && json_path != NULL)
 		die(2, "%s", "--flows and --json cannot be used together");
+	if (flow_table_bytes(fc.max_flows) > max_mem / MEM_FIXED_SHARE_DIV)
+		die(2, "%s", "--max-flows: its table needs more than a quarter "
+		    "of --max-memory (give more memory or fewer flows)");
 
 	if ((cap = cap_open(&co, errbuf)) == NULL)
 		die(1, "%s", errbuf);
@@ -672,9 +736,19 @@ main(int argc, char **argv)
 			die(1, "%s", perr);
 	}
 
+	/* One --max-memory budget, owned by the sensor, for everything. */
+	memset(&cc, 0, sizeof(cc));
+	if (flows)
+		sn = sensor_new(&fc, max_mem, &out_flows_ops, stdout);
+	else
+		sn = sensor_new(&fc, max_mem, &conn_ops, &cc);
+	if (sn == NULL)
+		die(1, "%s", "out of memory");
+
 	/* Key logs are often readable by their writer only: open them while
 	 * still privileged, and read what they hold already. */
-	keylog_store_init(&keylogs.store, 0, NULL);
+	keylog_store_init(&keylogs.store, 0,
+	    sensor_budget_of(sn, SENSOR_MEM_KEYLOG));
 	for (k = 0; k < nkeylogs; k++) {
 		if (keylog_open(&keylogs.file[k], keylog_paths[k], kerr,
 			sizeof(kerr)) != 0)
@@ -696,18 +770,11 @@ main(int argc, char **argv)
 	    metrics_start(outs.metrics, perr, sizeof(perr)) != 0)
 		die(1, "%s", perr);
 
-	memset(&cc, 0, sizeof(cc));
-	if (flows)
-		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &out_flows_ops,
-		    stdout);
-	else
-		sn = sensor_new(&fc, REASM_TOTAL_MAX_DEFAULT, &conn_ops, &cc);
-	if (sn == NULL)
-		die(1, "%s", "out of memory");
 	cc.ft = sensor_flows(sn);
 	cc.emit = emit;
 	cc.out_ctx = &outs;
-	cc.mem = sensor_budget(sn);
+	cc.mem = sensor_budget_of(sn, SENSOR_MEM_CONNS);
+	cc.keep_mem = sensor_budget_of(sn, SENSOR_MEM_KEEP);
 	cc.tls_ports = tls_ports;
 	cc.pcap = wout;
 	cc.ntls_ports = ntls_ports;
@@ -715,13 +782,25 @@ main(int argc, char **argv)
 		cc.keys = keylogs_lookup;
 		cc.keys_arg = &keylogs;
 	}
-	if (!flows && (outs.infer = infer_new(NULL)) == NULL)
+	infer_config_default(&ic);
+	ic.mem = sensor_budget_of(sn, SENSOR_MEM_FLEET);
+	if (!flows && (outs.infer = infer_new(&ic)) == NULL)
 		die(1, "%s", "out of memory");
+	if (outs.infer != NULL) {
+		struct infer_stats is;
+
+		infer_get_stats(outs.infer, &is);
+		if (is.halved != 0)
+			fprintf(stderr, "tlsdiag: fleet tables cut to 1/%u of "
+			    "their size to fit --max-memory\n", 1u << is.halved);
+	}
 	if (store != NULL) {
 		if (cert_cache &&
 		    (xcache = x509_cache_new(X509_CACHE_CERTS_DEFAULT,
-			 X509_CACHE_CHAINS_DEFAULT, sensor_budget(sn))) == NULL)
+			 X509_CACHE_CHAINS_DEFAULT,
+			 sensor_budget_of(sn, SENSOR_MEM_CERTS))) == NULL)
 			die(1, "%s", "out of memory");
+		sensor_set_cache_shed(sn, shed_cert_cache, xcache);
 		certs.store = store;
 		certs.cache = xcache;
 		cc.certs = &certs;
@@ -791,10 +870,11 @@ main(int argc, char **argv)
 	/* The cache is charged to the sensor's budget: free it first. */
 	x509_cache_free(xcache);
 	x509_store_free(store);
-	sensor_free(sn);
 	for (k = 0; k < keylogs.n; k++)
 		keylog_close(&keylogs.file[k]);
+	/* The store is charged to the sensor's budget: free it first. */
 	keylog_store_free(&keylogs.store);
+	sensor_free(sn);
 	cap_close(cap);
 	if (outs.json != NULL && outs.json != stdout && fclose(outs.json) != 0) {
 		fprintf(stderr, "tlsdiag: %s: %s\n", json_path, strerror(errno));
