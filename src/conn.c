@@ -193,6 +193,13 @@ struct kept_hdr {
 	int32_t dlt;
 };
 
+/* The budget the -w copies are charged to. */
+static struct membudget *
+keep_mem(struct conn_ctx *cx)
+{
+	return cx->keep_mem != NULL ? cx->keep_mem : cx->mem;
+}
+
 /* -w: keep a copy of a frame until the connection's result is known. */
 static void
 keep_packet(struct conn_ctx *cx, struct conn *c, const struct pkt *p)
@@ -214,12 +221,12 @@ keep_packet(struct conn_ctx *cx, struct conn *c, const struct pkt *p)
 			cap *= 2;
 		if (cap > CONN_KEEP_MAX)
 			cap = CONN_KEEP_MAX;
-		if (!mem_reserve(cx->mem, cap - c->keep_cap)) {
+		if (!mem_reserve(keep_mem(cx), cap - c->keep_cap)) {
 			c->keep_dropped++;
 			return;
 		}
 		if ((nb = realloc(c->keep, cap)) == NULL) {
-			mem_release(cx->mem, cap - c->keep_cap);
+			mem_release(keep_mem(cx), cap - c->keep_cap);
 			c->keep_dropped++;
 			return;
 		}
@@ -260,7 +267,7 @@ static void
 keep_free(struct conn_ctx *cx, struct conn *c)
 {
 	free(c->keep);
-	mem_release(cx->mem, c->keep_cap);
+	mem_release(keep_mem(cx), c->keep_cap);
 	c->keep = NULL;
 	c->keep_len = c->keep_cap = 0;
 }

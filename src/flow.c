@@ -385,7 +385,7 @@ flow_idler(const struct flow *a, const struct flow *b)
 	return a->id < b->id;
 }
 
-/* Make room by ending one flow.  The order of preference:
+/* The flow to end to make room.  The order of preference:
  *   1. CLOSED: the connection is over; only late retransmissions and final
  *      ACKs are lost, and the consumer has seen everything that matters.
  *   2. OPENING: a SYN with no payload yet.  This is what a SYN flood or a
@@ -393,25 +393,45 @@ flow_idler(const struct flow *a, const struct flow *b)
  *      yet, so a flood churns through these and cannot push out the
  *      handshakes being diagnosed.
  *   3. ACTIVE or DECIDED, whichever was idle longer: both carry consumer
- *      state, so only idleness tells them apart.
- * Within a list the head is the least recently active flow. */
-static bool
-flow_evict_one(struct flow_table *ft)
+ *      state, so only idleness tells them apart.  (A decided flow has given
+ *      its result already but is cheap; an active one is mid-handshake and
+ *      costly, but one idle longest is the likeliest to have stalled.)
+ * Within a list the head is the least recently active flow.  With
+ * `cheap_only`, only classes 1 and 2: what a memory shed takes before it
+ * turns to caches, which cost only time to rebuild (see sensor.c). */
+static struct flow *
+flow_victim(struct flow_table *ft, bool cheap_only)
 {
 	struct flow *f, *d;
 
 	f = flow_list_first_idle(&ft->list[FLOW_CLOSED]);
 	if (f == NULL)
 		f = flow_list_first_idle(&ft->list[FLOW_OPENING]);
-	if (f == NULL) {
+	if (f == NULL && !cheap_only) {
 		f = flow_list_first_idle(&ft->list[FLOW_ACTIVE]);
 		d = flow_list_first_idle(&ft->list[FLOW_DECIDED]);
 		if (f == NULL || (d != NULL && flow_idler(d, f)))
 			f = d;
 	}
+	return f;
+}
+
+/* End one flow to make room: the table is full, or (`mem`) the memory
+ * budget is short, which is also counted by the flow's state. */
+static bool
+flow_evict_one(struct flow_table *ft, bool mem, bool cheap_only)
+{
+	struct flow *f = flow_victim(ft, cheap_only);
+	enum flow_state s;
+
 	if (f == NULL)
 		return false;
-	return flow_end(ft, f, FLOW_END_EVICTED, true);
+	s = f->state;
+	if (!flow_end(ft, f, FLOW_END_EVICTED, true))
+		return false;
+	if (mem)
+		ft->st.shed[s]++;
+	return true;
 }
 
 /*
@@ -491,12 +511,14 @@ flow_create(struct flow_table *ft, const struct flow_key *k, uint32_t h,
 	bool src_is_client;
 	int i;
 
-	if (ft->st.active >= ft->cfg.max_flows && !flow_evict_one(ft)) {
+	if (ft->st.active >= ft->cfg.max_flows &&
+	    !flow_evict_one(ft, false, false)) {
 		ft->st.dropped_nomem++;
 		return NULL;
 	}
 	if (!mem_reserve(ft->cfg.mem, sizeof(*f)) &&
-	    (!flow_evict_one(ft) || !mem_reserve(ft->cfg.mem, sizeof(*f)))) {
+	    (!flow_evict_one(ft, true, false) ||
+		!mem_reserve(ft->cfg.mem, sizeof(*f)))) {
 		ft->st.dropped_nomem++;
 		return NULL;
 	}
@@ -524,7 +546,8 @@ flow_create(struct flow_table *ft, const struct flow_key *k, uint32_t h,
 	f->port[FLOW_C2S] = src_is_client ? k->sport : k->dport;
 	f->port[FLOW_S2C] = src_is_client ? k->dport : k->sport;
 	for (i = 0; i < 2; i++)
-		reasm_init(&f->dir[i].rs, &ft->cfg.reasm, ft->cfg.mem);
+		reasm_init(&f->dir[i].rs, &ft->cfg.reasm,
+		    ft->cfg.reasm_mem != NULL ? ft->cfg.reasm_mem : ft->cfg.mem);
 	f->hash = h;
 	f->hnext = ft->bucket[h & ft->mask];
 	ft->bucket[h & ft->mask] = f;
@@ -757,6 +780,22 @@ flow_config_default(struct flow_config *cfg)
 	cfg->reasm.segs_max = REASM_DIR_SEGS_MAX;
 	cfg->reasm.history = REASM_HISTORY_MAX;
 	cfg->mem = NULL;
+	cfg->reasm_mem = NULL;
+	cfg->table_mem = NULL;
+}
+
+size_t
+flow_table_bytes(uint32_t max_flows)
+{
+	uint32_t nb = 1;
+
+	if (max_flows == 0)
+		max_flows = 1;
+	if (max_flows > FLOW_MAX_CLAMP)
+		max_flows = FLOW_MAX_CLAMP;
+	while (nb < max_flows)
+		nb <<= 1;
+	return (size_t)nb * sizeof(struct flow *);
 }
 
 struct flow_table *
@@ -764,7 +803,7 @@ flow_table_new(const struct flow_config *cfg, const struct flow_ops *ops,
 	       void *ctx)
 {
 	struct flow_table *ft;
-	uint32_t nb = 1;
+	size_t tb;
 
 	ft = calloc(1, sizeof(*ft));
 	if (ft == NULL)
@@ -774,17 +813,21 @@ flow_table_new(const struct flow_config *cfg, const struct flow_ops *ops,
 		ft->cfg.max_flows = 1;
 	if (ft->cfg.max_flows > FLOW_MAX_CLAMP)
 		ft->cfg.max_flows = FLOW_MAX_CLAMP;
-	while (nb < ft->cfg.max_flows)
-		nb <<= 1;
 	/* The bucket array is the table's one fixed allocation, sized for the
-	 * cap up front; it is not charged to the budget, which is for what
-	 * grows with traffic. */
-	ft->bucket = calloc(nb, sizeof(*ft->bucket));
-	if (ft->bucket == NULL) {
+	 * cap up front and charged to table_mem (not to mem, which is for
+	 * what grows with traffic). */
+	tb = flow_table_bytes(ft->cfg.max_flows);
+	if (!mem_reserve(ft->cfg.table_mem, tb)) {
 		free(ft);
 		return NULL;
 	}
-	ft->mask = nb - 1;
+	ft->bucket = calloc(1, tb);
+	if (ft->bucket == NULL) {
+		mem_release(ft->cfg.table_mem, tb);
+		free(ft);
+		return NULL;
+	}
+	ft->mask = (uint32_t)(tb / sizeof(*ft->bucket) - 1);
 	ft->ops = ops != NULL ? ops : &flow_noops;
 	ft->ctx = ctx;
 	flow_seed(ft);
@@ -798,7 +841,18 @@ flow_table_free(struct flow_table *ft)
 		return;
 	flow_finish(ft);
 	free(ft->bucket);
+	mem_release(ft->cfg.table_mem, flow_table_bytes(ft->cfg.max_flows));
 	free(ft);
+}
+
+bool
+flow_shed(struct flow_table *ft, bool cheap_only)
+{
+	/* From a callback the flow being processed, or one whose caller
+	 * still holds it, could be pulled away: wait for a safe point. */
+	if (ft->busy > 0)
+		return false;
+	return flow_evict_one(ft, true, cheap_only);
 }
 
 const struct flow_stats *

@@ -362,6 +362,29 @@ clamp_size(uint32_t v, uint32_t def)
 	return v;
 }
 
+/* Entries of a table halved, keeping at least one set. */
+static uint32_t
+halve(uint32_t v)
+{
+	return v / 2 < INFER_WAYS ? INFER_WAYS : v / 2;
+}
+
+/* The bytes of an engine with these table sizes (as tbl_init makes them:
+ * whole sets only). */
+static size_t
+fleet_bytes(const struct infer_config *c)
+{
+	return sizeof(struct infer) +
+	       (size_t)(c->max_servers / INFER_WAYS) * INFER_WAYS *
+		   sizeof(struct srv_ent) +
+	       (size_t)(c->max_names / INFER_WAYS) * INFER_WAYS *
+		   sizeof(struct name_ent) +
+	       (size_t)(c->max_clients / INFER_WAYS) * INFER_WAYS *
+		   sizeof(struct cli_ent) +
+	       (size_t)(c->max_cohorts / INFER_WAYS) * INFER_WAYS *
+		   sizeof(struct coh_ent);
+}
+
 static int
 tbl_init(struct tbl *t, uint32_t entries, size_t stride, uint64_t *evicted)
 {
@@ -552,6 +575,7 @@ infer_new(const struct infer_config *cfg)
 			in->cfg.half_life_s = cfg->half_life_s;
 		if (cfg->ttl_s != 0)
 			in->cfg.ttl_s = cfg->ttl_s;
+		in->cfg.mem = cfg->mem;
 	}
 	in->cfg.max_servers =
 	    clamp_size(in->cfg.max_servers, INFER_SERVERS_DEFAULT);
@@ -560,6 +584,28 @@ infer_new(const struct infer_config *cfg)
 	    clamp_size(in->cfg.max_clients, INFER_CLIENTS_DEFAULT);
 	in->cfg.max_cohorts =
 	    clamp_size(in->cfg.max_cohorts, INFER_COHORTS_DEFAULT);
+	/* The tables are fixed: their whole size is reserved up front.  A
+	 * budget too small for them gets smaller tables (the fleet is
+	 * forgotten sooner) rather than none; each table keeps one set. */
+	while (fleet_bytes(&in->cfg) > mem_room(in->cfg.mem)) {
+		if (in->cfg.max_servers == INFER_WAYS &&
+		    in->cfg.max_names == INFER_WAYS &&
+		    in->cfg.max_clients == INFER_WAYS &&
+		    in->cfg.max_cohorts == INFER_WAYS) {
+			free(in);
+			return NULL;
+		}
+		in->cfg.max_servers = halve(in->cfg.max_servers);
+		in->cfg.max_names = halve(in->cfg.max_names);
+		in->cfg.max_clients = halve(in->cfg.max_clients);
+		in->cfg.max_cohorts = halve(in->cfg.max_cohorts);
+		in->st.halved++;
+	}
+	if (!mem_reserve(in->cfg.mem, fleet_bytes(&in->cfg))) {
+		free(in);
+		return NULL;
+	}
+	in->st.bytes = fleet_bytes(&in->cfg);
 	if (tbl_init(&in->srv, in->cfg.max_servers, sizeof(struct srv_ent),
 		     &in->st.evicted_servers) != 0 ||
 	    tbl_init(&in->name, in->cfg.max_names, sizeof(struct name_ent),
@@ -571,11 +617,6 @@ infer_new(const struct infer_config *cfg)
 		infer_free(in);
 		return NULL;
 	}
-	in->st.bytes = sizeof(*in) +
-		       (size_t)in->srv.nsets * INFER_WAYS * in->srv.stride +
-		       (size_t)in->name.nsets * INFER_WAYS * in->name.stride +
-		       (size_t)in->cli.nsets * INFER_WAYS * in->cli.stride +
-		       (size_t)in->coh.nsets * INFER_WAYS * in->coh.stride;
 	return in;
 }
 
@@ -588,6 +629,7 @@ infer_free(struct infer *in)
 	free(in->name.mem);
 	free(in->cli.mem);
 	free(in->coh.mem);
+	mem_release(in->cfg.mem, in->st.bytes);
 	free(in);
 }
 

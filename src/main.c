@@ -97,7 +97,8 @@ usage(FILE *out)
 	    "               [--ca-dir DIR] [--add-ca FILE] [--crl FILE]\n"
 	    "               [--no-cert-cache] [--keylog FILE] [-Z USER] [--no-drop]\n"
 	    "               [--metrics ADDR:PORT] [--stats-interval SEC]\n"
-	    "               [--tls-port PORT] [--max-flows N] [--flows] [expression]\n"
+	    "               [--tls-port PORT] [--max-flows N] [--max-memory SIZE]\n"
+	    "               [--flows] [expression]\n"
 	    "\n"
 	    "Passive TLS handshake failure analyzer.\n"
 	    "\n"
@@ -135,11 +136,15 @@ usage(FILE *out)
 	    "                 to FILE (pcap; '-' is standard output)\n"
 	    "  --flows        print one line per TCP connection (debugging view)\n"
 	    "  --max-flows N  connections tracked at once (default %d)\n"
+	    "  --max-memory SIZE  memory for flows, buffers, caches and tables, in\n"
+	    "                 bytes or with K, M, G (default %uM, at least %uM); the\n"
+	    "                 least recently active work is shed first, and counted\n"
 	    "  -h, --help     this help\n"
 	    "  --version      print the version\n"
 	    "  expression     a BPF filter, as in tcpdump (default: all TCP, also\n"
 	    "                 under VLAN tags, PPPoE and MPLS)\n",
-	    CAP_SNAPLEN_DEFAULT, FLOW_MAX_DEFAULT);
+	    CAP_SNAPLEN_DEFAULT, FLOW_MAX_DEFAULT, MEM_MAX_DEFAULT >> 20,
+	    MEM_MIN >> 20);
 }
 
 static void
@@ -169,6 +174,54 @@ bad:
 	fprintf(stderr, "tlsdiag: %s: invalid number '%s' (expected %" PRIu64
 	    "..%" PRIu64 ")\n", opt, s, min, max);
 	exit(2);
+}
+
+/* A size in bytes: a whole number, with an optional K, M or G (powers of
+ * 1024), at least `min`; or a usage error. */
+static size_t
+parse_size(const char *opt, const char *s, uint64_t min)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		goto bad;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	}
+	if (shift != 0)
+		end++;
+	if (*end != '\0' || v > (SIZE_MAX >> shift) || (v << shift) < min)
+		goto bad;
+	return (size_t)(v << shift);
+bad:
+	fprintf(stderr, "tlsdiag: %s: invalid size '%s' (expected bytes, or a "
+	    "number with K, M or G; at least %" PRIu64 "M)\n", opt, s,
+	    min >> 20);
+	exit(2);
+}
+
+/* --max-memory: the certificate cache sheds through the sensor. */
+static bool
+shed_cert_cache(void *cache)
+{
+	return x509_cache_shed(cache);
 }
 
 static void
@@ -215,6 +268,10 @@ struct run {
 	struct worker *w;
 	int nw;
 	bool threaded; /* -W N > 1: the workers run in their own threads */
+	/* -W: the budgets of what the workers share, added to the totals
+	 * (the key log's under its lock). */
+	const struct membudget *shared_fleet, *shared_keylog;
+	pthread_mutex_t *keylog_mu;
 	atomic_int running;
 	struct capture *cap;
 	const char *json_path;
@@ -276,6 +333,15 @@ gather(struct run *r, struct sensor_totals *t, uint64_t *nomem,
 		xs->chain_hits += wx.chain_hits;
 		xs->chain_misses += wx.chain_misses;
 	}
+	if (r->threaded) {
+		struct membudget kb;
+
+		pthread_mutex_lock(r->keylog_mu);
+		kb = *r->shared_keylog;
+		pthread_mutex_unlock(r->keylog_mu);
+		sensor_totals_add_budget(t, SENSOR_MEM_FLEET, r->shared_fleet);
+		sensor_totals_add_budget(t, SENSOR_MEM_KEYLOG, &kb);
+	}
 }
 
 /* Capture, memory and flow counters, for every summary. */
@@ -335,6 +401,7 @@ update_metrics(struct run *r)
 	metrics_set_capture(m, &cs);
 	metrics_set_flows(m, &t.fs);
 	metrics_set_memory(m, t.mem.used);
+	metrics_set_memory_budget(m, &t);
 	if (r->w[0].xcache != NULL)
 		metrics_set_cert_cache(m, xs.chain_hits, xs.chain_misses);
 }
@@ -531,6 +598,7 @@ enum {
 	OPT_TLS_PORT,
 	OPT_STATS_INTERVAL,
 	OPT_KEYLOG,
+	OPT_MAX_MEMORY,
 };
 
 /* --keylog files followed at once; a few cover every client of a test. */
@@ -670,6 +738,7 @@ main(int argc, char **argv)
 	    {"tls-port", required_argument, NULL, OPT_TLS_PORT},
 	    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
 	    {"keylog", required_argument, NULL, OPT_KEYLOG},
+	    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *files[MAX_FILES];
@@ -682,6 +751,7 @@ main(int argc, char **argv)
 	static struct outputs outs;
 	struct worker *wk;
 	static struct conn_tls_server shared_servers[CONN_TLS_SERVERS];
+	static struct membudget shared_fleet, shared_keylog; /* -W */
 	static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
 	int nworkers = 1, wi;
 	const char *json_path = NULL;
@@ -697,6 +767,8 @@ main(int argc, char **argv)
 	char kerr[KEYLOG_ERR_SIZE];
 	int nkeylogs = 0, k;
 	uint64_t stats_interval = 0;
+	size_t max_mem = MEM_MAX_DEFAULT, worker_mem;
+	struct infer_config ic;
 	static struct run run;
 	size_t ntls_ports = 0;
 	bool drop = true;
@@ -806,6 +878,9 @@ main(int argc, char **argv)
 			fc.max_flows = (uint32_t)parse_num("--max-flows", optarg,
 			    1, 1u << 26);
 			break;
+		case OPT_MAX_MEMORY:
+			max_mem = parse_size("--max-memory", optarg, MEM_MIN);
+			break;
 		case OPT_VERSION:
 			printf("tlsdiag %s (%s)\n", TLSDIAG_VERSION,
 			    pcap_lib_version());
@@ -844,6 +919,22 @@ main(int argc, char **argv)
 		die(2, "%s", "-W and --flows cannot be used together (--flows "
 		    "is a debugging view)");
 	co.workers = nworkers;
+	/* -W N: the fanout hash shares the flows out evenly, so each worker
+	 * tracks its share of --max-flows within its share of --max-memory;
+	 * the fleet tables and the key log secrets, shared by the workers,
+	 * have a share of their own (shared_fleet, shared_keylog). */
+	worker_mem = max_mem;
+	if (nworkers > 1) {
+		fc.max_flows = (fc.max_flows + (uint32_t)nworkers - 1) /
+			       (uint32_t)nworkers;
+		shared_fleet.cap = max_mem / MEM_FIXED_SHARE_DIV / 2;
+		shared_keylog.cap = max_mem / MEM_FIXED_SHARE_DIV / 2;
+		worker_mem = (max_mem - shared_fleet.cap - shared_keylog.cap) /
+			     (size_t)nworkers;
+	}
+	if (flow_table_bytes(fc.max_flows) > worker_mem / MEM_FIXED_SHARE_DIV)
+		die(2, "%s", "--max-flows: its table needs more than a quarter "
+		    "of --max-memory (give more memory or fewer flows)");
 
 	if ((cap = cap_open(&co, errbuf)) == NULL)
 		die(1, "%s", errbuf);
@@ -890,10 +981,29 @@ main(int argc, char **argv)
 			die(1, "%s", perr);
 	}
 
+	/* One --max-memory budget, owned by the sensor, for everything (with
+	 * -W: a share per worker). */
+	for (wi = 0; wi < nworkers; wi++) {
+		struct worker *w = &wk[wi];
+
+		w->idx = wi;
+		w->run = &run;
+		pthread_mutex_init(&w->snap_mu, NULL);
+		if (flows)
+			w->sn = sensor_new(&fc, worker_mem, &out_flows_ops,
+			    stdout);
+		else
+			w->sn = sensor_new(&fc, worker_mem, &conn_ops, &w->cc);
+		if (w->sn == NULL)
+			die(1, "%s", "out of memory");
+	}
+
 	/* Key logs are often readable by their writer only: open them while
 	 * still privileged, and read what they hold already. */
 	pthread_mutex_init(&keylogs.mu, NULL);
-	keylog_store_init(&keylogs.store, 0, NULL);
+	keylog_store_init(&keylogs.store, 0,
+	    nworkers > 1 ? &shared_keylog
+			 : sensor_budget_of(wk[0].sn, SENSOR_MEM_KEYLOG));
 	for (k = 0; k < nkeylogs; k++) {
 		if (keylog_open(&keylogs.file[k], keylog_paths[k], kerr,
 			sizeof(kerr)) != 0)
@@ -915,28 +1025,28 @@ main(int argc, char **argv)
 	    metrics_start(outs.metrics, perr, sizeof(perr)) != 0)
 		die(1, "%s", perr);
 
-	if (!flows && (outs.infer = infer_new(NULL)) == NULL)
+	infer_config_default(&ic);
+	ic.mem = nworkers > 1 ? &shared_fleet
+			      : sensor_budget_of(wk[0].sn, SENSOR_MEM_FLEET);
+	if (!flows && (outs.infer = infer_new(&ic)) == NULL)
 		die(1, "%s", "out of memory");
+	if (outs.infer != NULL) {
+		struct infer_stats is;
+
+		infer_get_stats(outs.infer, &is);
+		if (is.halved != 0)
+			fprintf(stderr, "tlsdiag: fleet tables cut to 1/%u of "
+			    "their size to fit --max-memory\n", 1u << is.halved);
+	}
 	for (wi = 0; wi < nworkers; wi++) {
 		struct worker *w = &wk[wi];
 		struct conn_ctx *cc = &w->cc;
-		/* The memory budget is shared out evenly: the fanout hash
-		 * shares the flows out evenly. */
-		size_t mem_cap = REASM_TOTAL_MAX_DEFAULT / (size_t)nworkers;
 
-		w->idx = wi;
-		w->run = &run;
-		pthread_mutex_init(&w->snap_mu, NULL);
-		if (flows)
-			w->sn = sensor_new(&fc, mem_cap, &out_flows_ops, stdout);
-		else
-			w->sn = sensor_new(&fc, mem_cap, &conn_ops, cc);
-		if (w->sn == NULL)
-			die(1, "%s", "out of memory");
 		cc->ft = sensor_flows(w->sn);
 		cc->emit = emit;
 		cc->out_ctx = &outs;
-		cc->mem = sensor_budget(w->sn);
+		cc->mem = sensor_budget_of(w->sn, SENSOR_MEM_CONNS);
+		cc->keep_mem = sensor_budget_of(w->sn, SENSOR_MEM_KEEP);
 		cc->tls_ports = tls_ports;
 		cc->pcap = wout;
 		cc->ntls_ports = ntls_ports;
@@ -952,8 +1062,12 @@ main(int argc, char **argv)
 			if (cert_cache &&
 			    (w->xcache = x509_cache_new(X509_CACHE_CERTS_DEFAULT,
 				 X509_CACHE_CHAINS_DEFAULT,
-				 sensor_budget(w->sn))) == NULL)
+				 sensor_budget_of(w->sn, SENSOR_MEM_CERTS))) ==
+				NULL)
 				die(1, "%s", "out of memory");
+			if (w->xcache != NULL)
+				sensor_set_cache_shed(w->sn, shed_cert_cache,
+				    w->xcache);
 			w->certs.store = w->store;
 			w->certs.cache = w->xcache;
 			cc->certs = &w->certs;
@@ -974,6 +1088,9 @@ main(int argc, char **argv)
 	run.w = wk;
 	run.nw = nworkers;
 	run.threaded = nworkers > 1;
+	run.shared_fleet = &shared_fleet;
+	run.shared_keylog = &shared_keylog;
+	run.keylog_mu = &keylogs.mu;
 	run.cap = cap;
 	run.json_path = json_path;
 	run.flows = flows;
@@ -1031,13 +1148,16 @@ main(int argc, char **argv)
 		 * first. */
 		x509_cache_free(wk[wi].xcache);
 		x509_store_free(wk[wi].store);
+	}
+	for (k = 0; k < keylogs.n; k++)
+		keylog_close(&keylogs.file[k]);
+	/* The store is charged to the sensor's budget: free it first. */
+	keylog_store_free(&keylogs.store);
+	for (wi = 0; wi < nworkers; wi++) {
 		sensor_free(wk[wi].sn);
 		pthread_mutex_destroy(&wk[wi].snap_mu);
 	}
 	free(wk);
-	for (k = 0; k < keylogs.n; k++)
-		keylog_close(&keylogs.file[k]);
-	keylog_store_free(&keylogs.store);
 	cap_close(cap);
 	if (outs.json != NULL && outs.json != stdout && fclose(outs.json) != 0) {
 		fprintf(stderr, "tlsdiag: %s: %s\n", json_path, strerror(errno));

@@ -27,6 +27,7 @@
 
 #include "tlsdiag/conn.h"
 #include "tlsdiag/metrics.h"
+#include "tlsdiag/sensor.h"
 
 /* The result names, in conn_result_kind order (conn_result_name()). */
 _Static_assert(CONN_NRESULTS == 4, "metrics: one name per conn result");
@@ -82,6 +83,11 @@ struct mdata {
 	uint64_t kernel_drop, iface_drop;
 	uint64_t flows_active, flows_created, flows_evicted;
 	uint64_t mem_bytes;
+	uint64_t mem_cap, mem_peak;
+	uint64_t mem_kind_used[SENSOR_MEM_NKINDS];
+	uint64_t mem_kind_refused[SENSOR_MEM_NKINDS];
+	uint64_t mem_shed_flows[FLOW_NSTATES];
+	uint64_t mem_shed_cache;
 	uint64_t cert_hits, cert_misses;
 };
 
@@ -359,6 +365,26 @@ metrics_set_memory(struct metrics *m, size_t bytes_in_use)
 }
 
 void
+metrics_set_memory_budget(struct metrics *m, const struct sensor_totals *t)
+{
+	int k;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->d.mem_cap = t->mem.cap;
+	m->d.mem_peak = t->mem.peak;
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++) {
+		m->d.mem_kind_used[k] = t->kind[k].used;
+		m->d.mem_kind_refused[k] = t->kind[k].refused;
+	}
+	for (k = 0; k < FLOW_NSTATES; k++)
+		m->d.mem_shed_flows[k] = t->fs.shed[k];
+	m->d.mem_shed_cache = t->st.shed_cache;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void
 metrics_set_cert_cache(struct metrics *m, uint64_t hits, uint64_t misses)
 {
 	if (m == NULL)
@@ -440,6 +466,7 @@ render(const struct mdata *d, struct srv *srv, FILE *out)
 {
 	struct cause causes[METRICS_CAUSES_MAX + 1];
 	size_t i;
+	int k;
 
 	family(out, "tlsdiag_handshakes_total", "counter",
 	       "TLS handshakes whose outcome is known, by result.");
@@ -507,7 +534,8 @@ render(const struct mdata *d, struct srv *srv, FILE *out)
 	       "TCP connections added to the flow table.");
 	sample(out, "tlsdiag_flows_created_total", d->flows_created);
 	family(out, "tlsdiag_flows_evicted_total", "counter",
-	       "TCP connections evicted because the flow table was full.");
+	       "TCP connections evicted because the flow table was full or "
+	       "memory was short (tlsdiag_memory_shed_total).");
 	sample(out, "tlsdiag_flows_evicted_total", d->flows_evicted);
 
 	family(out, "tlsdiag_cert_cache_hits_total", "counter",
@@ -522,6 +550,41 @@ render(const struct mdata *d, struct srv *srv, FILE *out)
 	    "Bytes of buffers and per-connection state charged to the memory "
 	    "budget.");
 	sample(out, "tlsdiag_memory_used_bytes", d->mem_bytes);
+	family(out, "tlsdiag_memory_budget_bytes", "gauge",
+	       "The memory budget (--max-memory).");
+	sample(out, "tlsdiag_memory_budget_bytes", d->mem_cap);
+	family(out, "tlsdiag_memory_peak_bytes", "gauge",
+	       "The highest use of the memory budget so far.");
+	sample(out, "tlsdiag_memory_peak_bytes", d->mem_peak);
+	family(out, "tlsdiag_memory_kind_used_bytes", "gauge",
+	       "Bytes charged to the memory budget, by what uses them.");
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++)
+		fprintf(out,
+			"tlsdiag_memory_kind_used_bytes{kind=\"%s\"} %" PRIu64
+			"\n",
+			sensor_mem_kind_name((enum sensor_mem_kind)k),
+			d->mem_kind_used[k]);
+	family(out, "tlsdiag_memory_shed_total", "counter",
+	       "Items dropped to bring the memory budget back under its "
+	       "low-water mark: flows by state, certificate cache entries.");
+	for (k = 0; k < FLOW_NSTATES; k++)
+		fprintf(out,
+			"tlsdiag_memory_shed_total{kind=\"flow_%s\"} %" PRIu64
+			"\n",
+			flow_state_name((enum flow_state)k),
+			d->mem_shed_flows[k]);
+	fprintf(out,
+		"tlsdiag_memory_shed_total{kind=\"cert_cache\"} %" PRIu64 "\n",
+		d->mem_shed_cache);
+	family(out, "tlsdiag_memory_refused_total", "counter",
+	       "Allocations refused because the memory budget was full, by "
+	       "what asked.");
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++)
+		fprintf(out,
+			"tlsdiag_memory_refused_total{kind=\"%s\"} %" PRIu64
+			"\n",
+			sensor_mem_kind_name((enum sensor_mem_kind)k),
+			d->mem_kind_refused[k]);
 }
 
 int

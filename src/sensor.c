@@ -1,16 +1,36 @@
 /* sensor.c -- one capture's packet path: decode, then the flow table.
  *
- * The only work per packet here is the decode and the counters; everything
- * that knows TCP state lives in flow.c, everything that knows TLS above it.
+ * The only work per packet here is the decode, the counters and, when the
+ * memory budget runs high, shedding; everything that knows TCP state lives
+ * in flow.c, everything that knows TLS above it.
  */
 #include <stdlib.h>
+#include <string.h>
 
+#include "tlsdiag/caps.h"
 #include "tlsdiag/sensor.h"
 
 struct sensor {
-	struct membudget mem;
+	struct membudget mem;	  /* the root: --max-memory */
+	struct membudget traffic; /* what grows with traffic */
+	struct membudget fixed;	  /* the fixed tables */
+	struct membudget kind[SENSOR_MEM_NKINDS];
+	size_t shed_high, shed_low; /* bytes of the root; 0: never shed */
+	sensor_shed_fn cache_shed;
+	void *cache_ctx;
 	struct flow_table *ft;
 	struct sensor_stats st;
+};
+
+static const char *const kind_names[SENSOR_MEM_NKINDS] = {
+    [SENSOR_MEM_FLOWS] = "flows",
+    [SENSOR_MEM_REASM] = "reassembly",
+    [SENSOR_MEM_CONNS] = "connections",
+    [SENSOR_MEM_KEEP] = "kept_packets",
+    [SENSOR_MEM_CERTS] = "cert_cache",
+    [SENSOR_MEM_KEYLOG] = "keylog",
+    [SENSOR_MEM_TABLES] = "flow_table",
+    [SENSOR_MEM_FLEET] = "fleet_tables",
 };
 
 struct sensor *
@@ -19,16 +39,62 @@ sensor_new(const struct flow_config *cfg, size_t mem_cap,
 {
 	struct sensor *s;
 	struct flow_config fc = *cfg;
+	int k;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->mem.cap = mem_cap;
-	fc.mem = &s->mem;
+	s->traffic.parent = &s->mem;
+	s->fixed.parent = &s->mem;
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++) {
+		if (k < SENSOR_MEM_NTRAFFIC) {
+			s->kind[k].parent = &s->traffic;
+		} else {
+			s->kind[k].parent = &s->fixed;
+			s->kind[k].cap = mem_cap / MEM_FIXED_SHARE_DIV;
+		}
+	}
+	if (mem_cap != 0) {
+		s->shed_high = mem_cap - mem_cap / MEM_SHED_HIGH_DIV;
+		s->shed_low = mem_cap - mem_cap / MEM_SHED_LOW_DIV;
+	}
+	fc.mem = &s->kind[SENSOR_MEM_FLOWS];
+	fc.reasm_mem = &s->kind[SENSOR_MEM_REASM];
+	fc.table_mem = &s->kind[SENSOR_MEM_TABLES];
 	if ((s->ft = flow_table_new(&fc, ops, ctx)) == NULL) {
 		free(s);
 		return NULL;
 	}
 	return s;
+}
+
+/* What is shed, in this order, each time from the least recently active:
+ *   1. closed and opening flows (flow_shed's first classes): over, or a
+ *      SYN nobody answered -- what a flood or a scan fills memory with;
+ *   2. cache entries: they cost only the time to decode and validate a
+ *      chain again (and an "issuer known elsewhere" hint for a rare
+ *      chain);
+ *   3. active and decided flows, whichever was idle longest: each loses
+ *      a diagnosis (or the end of one), so they go last.
+ * Fixed tables are never shed: they are sized at start to fit their
+ * share.  Called only before a packet is decoded, so no flow is being
+ * processed and no module is in the middle of an operation. */
+void
+sensor_shed(struct sensor *s)
+{
+	if (s->shed_high == 0 || s->mem.used <= s->shed_high)
+		return;
+	s->st.shed_runs++;
+	while (s->mem.used > s->shed_low) {
+		if (flow_shed(s->ft, true))
+			continue;
+		if (s->cache_shed != NULL && s->cache_shed(s->cache_ctx)) {
+			s->st.shed_cache++;
+			continue;
+		}
+		if (!flow_shed(s->ft, false))
+			break; /* nothing left to shed */
+	}
 }
 
 void
@@ -42,6 +108,7 @@ sensor_packet(void *ctx, const struct pcap_pkthdr *h, const uint8_t *data,
 
 	s->st.packets++;
 	s->st.last_ts_us = ts;
+	sensor_shed(s);
 	rc = decode_packet(dlt, data, h->caplen, h->len, ts, &p);
 	if (rc != DEC_OK) {
 		if (rc < 0 && -rc < DEC_NSTATUS)
@@ -93,10 +160,103 @@ sensor_budget(struct sensor *s)
 	return &s->mem;
 }
 
+struct membudget *
+sensor_budget_of(struct sensor *s, enum sensor_mem_kind k)
+{
+	return &s->kind[k];
+}
+
+const struct membudget *
+sensor_mem_of(const struct sensor *s, enum sensor_mem_kind k)
+{
+	return &s->kind[k];
+}
+
+const char *
+sensor_mem_kind_name(enum sensor_mem_kind k)
+{
+	return (unsigned)k < SENSOR_MEM_NKINDS ? kind_names[k] : "unknown";
+}
+
+size_t
+sensor_mem_fixed(const struct sensor *s)
+{
+	return s->fixed.used;
+}
+
+size_t
+sensor_mem_traffic_peak(const struct sensor *s)
+{
+	return s->traffic.peak;
+}
+
+void
+sensor_set_cache_shed(struct sensor *s, sensor_shed_fn fn, void *ctx)
+{
+	s->cache_shed = fn;
+	s->cache_ctx = ctx;
+}
+
 struct flow_table *
 sensor_flows(struct sensor *s)
 {
 	return s->ft;
+}
+
+/* The budget, its peaks by kind, and what was shed or refused. */
+static void
+print_memory(const struct sensor_totals *s, FILE *out, const char *prefix)
+{
+	const struct flow_stats *fs = &s->fs;
+	const char *sep = "";
+	bool any = false;
+	int k;
+
+	fprintf(out, "%smemory: ", prefix);
+	if (s->mem.cap != 0)
+		fprintf(out, "budget %zu bytes", s->mem.cap);
+	else
+		fputs("no budget", out);
+	fprintf(out, ", peak %zu (fixed tables %zu, traffic peak %zu); "
+	    "peaks:", s->mem.peak, s->fixed.used, s->traffic.peak);
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++)
+		fprintf(out, "%s %s %zu", k == 0 ? "" : ",", kind_names[k],
+		    s->kind[k].peak);
+	fputc('\n', out);
+	for (k = 0; k < FLOW_NSTATES; k++)
+		any = any || fs->shed[k] != 0;
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++)
+		any = any || s->kind[k].refused != 0;
+	if (!any && s->st.shed_cache == 0)
+		return;
+	fprintf(out, "%smemory short: shed", prefix);
+	for (k = 0; k < FLOW_NSTATES; k++) {
+		if (fs->shed[k] == 0)
+			continue;
+		fprintf(out, "%s %llu %s flows", sep,
+		    (unsigned long long)fs->shed[k],
+		    flow_state_name((enum flow_state)k));
+		sep = ",";
+	}
+	if (s->st.shed_cache != 0) {
+		fprintf(out, "%s %llu cache entries", sep,
+		    (unsigned long long)s->st.shed_cache);
+		sep = ",";
+	}
+	if (*sep == '\0')
+		fputs(" nothing", out);
+	fputs("; refused", out);
+	sep = "";
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++) {
+		if (s->kind[k].refused == 0)
+			continue;
+		fprintf(out, "%s %llu %s", sep,
+		    (unsigned long long)s->kind[k].refused, kind_names[k]);
+		sep = ",";
+	}
+	if (*sep == '\0')
+		fputs(" nothing", out);
+	fputc('\n', out);
 }
 
 void
@@ -105,6 +265,27 @@ sensor_totals_get(const struct sensor *s, struct sensor_totals *t)
 	t->st = s->st;
 	t->fs = *flow_stats(s->ft);
 	t->mem = s->mem;
+	t->traffic = s->traffic;
+	t->fixed = s->fixed;
+	memcpy(t->kind, s->kind, sizeof(t->kind));
+}
+
+static void
+budget_add(struct membudget *sum, const struct membudget *b)
+{
+	sum->used += b->used;
+	sum->peak += b->peak;
+	sum->cap += b->cap;
+	sum->refused += b->refused;
+}
+
+void
+sensor_totals_add_budget(struct sensor_totals *t, enum sensor_mem_kind k,
+    const struct membudget *b)
+{
+	budget_add(&t->kind[k], b);
+	budget_add(k < SENSOR_MEM_NTRAFFIC ? &t->traffic : &t->fixed, b);
+	budget_add(&t->mem, b);
 }
 
 void
@@ -118,20 +299,25 @@ sensor_totals_add(struct sensor_totals *sum, const struct sensor_totals *t)
 		sum->st.skipped[i] += t->st.skipped[i];
 	if (t->st.last_ts_us > sum->st.last_ts_us)
 		sum->st.last_ts_us = t->st.last_ts_us;
+	sum->st.shed_runs += t->st.shed_runs;
+	sum->st.shed_cache += t->st.shed_cache;
 	sum->fs.packets += t->fs.packets;
 	sum->fs.created += t->fs.created;
 	sum->fs.active += t->fs.active;
 	sum->fs.peak_active += t->fs.peak_active;
 	for (i = 0; i < FLOW_END_NREASONS; i++)
 		sum->fs.ended[i] += t->fs.ended[i];
-	for (i = 0; i < FLOW_NSTATES; i++)
+	for (i = 0; i < FLOW_NSTATES; i++) {
 		sum->fs.timed_out[i] += t->fs.timed_out[i];
+		sum->fs.shed[i] += t->fs.shed[i];
+	}
 	sum->fs.decided_pkts += t->fs.decided_pkts;
 	sum->fs.dropped_nomem += t->fs.dropped_nomem;
-	sum->mem.used += t->mem.used;
-	sum->mem.peak += t->mem.peak;
-	sum->mem.cap += t->mem.cap;
-	sum->mem.refused += t->mem.refused;
+	budget_add(&sum->mem, &t->mem);
+	budget_add(&sum->traffic, &t->traffic);
+	budget_add(&sum->fixed, &t->fixed);
+	for (i = 0; i < SENSOR_MEM_NKINDS; i++)
+		budget_add(&sum->kind[i], &t->kind[i]);
 }
 
 void
@@ -168,10 +354,6 @@ sensor_print_totals(const struct sensor_totals *t, FILE *out,
 	if (fs->dropped_nomem != 0)
 		fprintf(out, ", %llu packets dropped (no memory for a flow)",
 		    (unsigned long long)fs->dropped_nomem);
-	fprintf(out, "; reassembly memory peak %zu bytes",
-	    t->mem.peak);
-	if (t->mem.refused != 0)
-		fprintf(out, ", %llu buffers refused by the memory cap",
-		    (unsigned long long)t->mem.refused);
 	fputc('\n', out);
+	print_memory(t, out, prefix);
 }

@@ -1659,6 +1659,30 @@ x509_cache_free(struct x509_cache *c)
 	free(c);
 }
 
+bool
+x509_cache_shed(struct x509_cache *c)
+{
+	struct x509_entry *e;
+
+	if (c == NULL)
+		return false;
+	/* Certificates first: a decoded one holds its DER twice (ours and
+	 * wolfSSL's), a validation result a few hundred bytes. */
+	if ((e = c->ctail) != NULL) {
+		cert_unlink(c, e);
+		c->st.cert_shed++;
+		if (e->refs == 0)
+			entry_free(e);
+		return true;
+	}
+	if (c->vtail != NULL) {
+		chain_unlink(c, c->vtail);
+		c->st.chain_shed++;
+		return true;
+	}
+	return false;
+}
+
 void
 x509_cache_get_stats(const struct x509_cache *c, struct x509_cache_stats *st)
 {

@@ -770,7 +770,7 @@ END_TEST
 START_TEST(test_nomem)
 {
 	struct tconn t;
-	struct membudget small = {0, 0, 64, 0};
+	struct membudget small = {0, 0, 64, 0, NULL};
 
 	tc_init(&t, 40010, 443);
 	t.cx.mem = &small;

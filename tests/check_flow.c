@@ -547,7 +547,7 @@ END_TEST
 START_TEST(data_in_order)
 {
 	struct rec *r = rec_new();
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct flow_table *ft = table(r, 0, &mb);
 	struct tconn c = conn(6, 3);
 	struct pkt p1, p2, p3;
@@ -905,12 +905,12 @@ END_TEST
 START_TEST(mem_budget)
 {
 	struct rec *r = rec_new();
-	struct membudget mb = {0, 0, 2 * sizeof(struct flow) + 100, 0};
+	struct membudget mb = {0, 0, 2 * sizeof(struct flow) + 100, 0, NULL};
 	struct flow_table *ft = table(r, 0, &mb);
 	struct tconn a = conn(4, 1), b = conn(4, 2), c = conn(4, 3);
 	const struct flow_stats *st = flow_stats(ft);
 	struct rec *r2;
-	struct membudget tiny = {0, 0, sizeof(struct flow) - 1, 0};
+	struct membudget tiny = {0, 0, sizeof(struct flow) - 1, 0, NULL};
 	struct flow_table *ft2;
 
 	tsend(ft, &a, true, T0, TH_SYN, NULL);
@@ -1026,7 +1026,7 @@ END_TEST
 START_TEST(decided_fast_path)
 {
 	struct rec *r = rec_new();
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct flow_table *ft = table(r, 0, &mb);
 	struct tconn c = conn(4, 1);
 	const struct flow_stats *st = flow_stats(ft);
@@ -1068,7 +1068,7 @@ END_TEST
 START_TEST(decided_during_delivery)
 {
 	struct rec *r = rec_new();
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct flow_table *ft = table(r, 0, &mb);
 	struct tconn c = conn(4, 1);
 	struct pkt p1, p2, p3;
@@ -1165,7 +1165,7 @@ END_TEST
 START_TEST(callbacks_during_end)
 {
 	struct rec *r = rec_new();
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct flow_table *ft = table(r, 0, &mb);
 	struct pkt p;
 	int e;
@@ -1227,7 +1227,7 @@ END_TEST
 START_TEST(syn_flood)
 {
 	struct rec *r = rec_new();
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct flow_table *ft = table(r, 1000, &mb);
 	const struct flow_stats *st = flow_stats(ft);
 	struct tconn live = conn(4, 0);

@@ -180,7 +180,7 @@ mkline(char *buf, size_t sz, const char *label, unsigned n)
  * charged while they live and released after. */
 START_TEST(t_many)
 {
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct keylog_store s;
 	struct keylog_secrets k;
 	uint8_t random[32] = {0};
@@ -241,7 +241,7 @@ END_TEST
 /* A budget too small for the next entry: refused before allocating. */
 START_TEST(t_budget)
 {
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct keylog_store s;
 	char line[256];
 	unsigned i;

@@ -1003,7 +1003,7 @@ END_TEST
 START_TEST(test_facts_hello_flow)
 {
 	struct tls_facts f;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb ch, sh;
 
 	bb_init(&ch);
@@ -1046,7 +1046,7 @@ END_TEST
 START_TEST(test_facts_hrr_second_hello)
 {
 	struct tls_facts f;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb ch, ch2, hrr, sh;
 
 	bb_init(&ch);
@@ -1089,7 +1089,7 @@ END_TEST
 START_TEST(test_facts_certificate)
 {
 	struct tls_facts f;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb b;
 	const uint8_t *der;
 	size_t len;
@@ -1202,7 +1202,7 @@ END_TEST
 START_TEST(test_facts_cert_status)
 {
 	struct tls_facts f;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb b;
 	const uint8_t *der;
 	size_t len;

@@ -375,7 +375,7 @@ static char *
 capture_dump(const struct capture *cp, size_t limit, size_t chunk, size_t split)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	char *s;
 
 	tls_conn_init(&c, NULL, &mb);
@@ -393,7 +393,7 @@ capture_dump(const struct capture *cp, size_t limit, size_t chunk, size_t split)
 START_TEST(test_capture_tls12)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	const struct tls_facts *f = &c.facts;
 	static const uint16_t ch_ext[] = {0, 11, 10, 35, 5, 16, 22, 23, 13};
 	static const uint16_t sh_ext[] = {0xff01, 11, 35, 23};
@@ -525,7 +525,7 @@ END_TEST
 START_TEST(test_capture_tls13)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	const struct tls_facts *f = &c.facts;
 	static const uint16_t s2c_enc[] = {23, 914, 281, 69, 250, 250, 19};
 	static const uint16_t c2s_enc[] = {69, 18, 19};
@@ -572,7 +572,7 @@ END_TEST
 START_TEST(test_capture_hrr)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	const struct tls_facts *f = &c.facts;
 	size_t i;
 
@@ -662,7 +662,7 @@ START_TEST(test_sweep_truncation)
 	const struct capture *cp = &caps[_i];
 	size_t total = cap_total(cp), k, wire, i, off[2];
 	struct tls_conn c, full;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	int d, st;
 
 	tls_conn_init(&full, NULL, NULL);
@@ -713,7 +713,7 @@ START_TEST(test_sweep_flip)
 	const struct capture *cp = &caps[_i];
 	uint8_t *s[2];
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	size_t pos, d, k;
 	static const uint8_t masks[] = {0xff, 0x01, 0x80};
 	char *out;
@@ -804,7 +804,7 @@ static char *
 flight_dump(size_t frag, size_t chunk)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb ch, hs, rec;
 	size_t k, step;
 	char *s;
@@ -943,7 +943,7 @@ feed_claim(struct tls_conn *c, uint8_t type, uint32_t len, size_t body)
 START_TEST(test_cert_16mb)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb shd, rec;
 	int st;
 
@@ -975,7 +975,7 @@ END_TEST
 START_TEST(test_claim_costs_what_arrives)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 
 	tls_conn_init(&c, NULL, &mb);
 	feed_claim(&c, T_CERTIFICATE, 200 * 1024, 100);
@@ -993,7 +993,7 @@ START_TEST(test_hs_cap_boundary)
 	static const long delta[] = {-1, 0, 1};
 	uint32_t n = (uint32_t)(TLS_HS_MSG_MAX_DEFAULT + delta[_i]);
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct bb m, hs, rec;
 
 	/* One certificate filling the message: 3 + 3 + size = n. */
@@ -1125,7 +1125,7 @@ END_TEST
 START_TEST(test_budget_refused)
 {
 	struct tls_conn c;
-	struct membudget mb = {0, 0, 2000, 0};
+	struct membudget mb = {0, 0, 2000, 0, NULL};
 	struct bb ch, hs, rec;
 
 	bb_init(&ch);
@@ -1849,7 +1849,7 @@ START_TEST(test_keylog_decrypt)
 {
 	const struct dcase *dcs = &dcases[_i / 2];
 	size_t step = _i % 2 == 0 ? 0 : 1;
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct dconn *dc = malloc(sizeof(*dc));
 	struct tls_conn *c = malloc(sizeof(*c));
 	const struct tls_facts *f = &c->facts;
@@ -1910,7 +1910,7 @@ START_TEST(test_keylog_wrong_keys)
 {
 	const char *name = _i == 0 ? "tls13-gnutls-cert_untrusted_ca"
 				   : "tls12-aes128gcm";
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct dconn *dc = malloc(sizeof(*dc));
 	struct tls_conn *plain = malloc(sizeof(*plain));
 	struct tls_conn *bad = malloc(sizeof(*bad));
@@ -1961,7 +1961,7 @@ END_TEST
  * leaks. */
 START_TEST(test_keylog_budget)
 {
-	struct membudget mb = {0, 0, 0, 0};
+	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct dconn *dc = malloc(sizeof(*dc));
 	struct tls_conn *c = malloc(sizeof(*c));
 	const struct tls_facts *f = &c->facts;

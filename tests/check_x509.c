@@ -785,6 +785,60 @@ START_TEST(test_cache)
 }
 END_TEST
 
+/* Shedding (memory short): the least recently used certificate goes
+ * first, then validation results; each counted, its bytes given back; a
+ * certificate still held stays valid until it is put. */
+START_TEST(test_cache_shed)
+{
+	struct membudget mb = {0};
+	struct x509_cache *c = x509_cache_new(16, 16, &mb);
+	struct x509_store *s = test_store(false);
+	struct x509_cache_stats st;
+	struct chain ch = {0};
+	struct x509_result r;
+	const struct x509_cert *leaf, *held;
+	size_t before;
+
+	chain_add_file(&ch, PKI "good-chain.pem");
+	ck_assert_uint_ge(ch.n, 2);
+	validate(c, s, &ch, T_CAPTURE, X509_PURPOSE_SERVER, &r);
+	/* Touch the leaf: the other certificate is now the LRU. */
+	leaf = x509_cert_get(c, ch.der[0], ch.len[0]);
+	held = x509_cert_get(c, ch.der[1], ch.len[1]);
+	x509_cert_put(c, leaf);
+	leaf = x509_cert_get(c, ch.der[0], ch.len[0]);
+	x509_cert_put(c, leaf);
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.certs, ch.n);
+	ck_assert_uint_eq(st.chains, 1);
+	before = mb.used;
+	ck_assert(x509_cache_shed(c)); /* the held one: LRU */
+	ck_assert_uint_lt(mb.used, before);
+	ck_assert_ptr_nonnull(held->subject); /* still readable */
+	x509_cert_put(c, held);
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.cert_shed, 1);
+	ck_assert_uint_eq(st.certs, ch.n - 1);
+	/* The leaf is still cached. */
+	before = st.cert_hits;
+	leaf = x509_cert_get(c, ch.der[0], ch.len[0]);
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.cert_hits, before + 1);
+	x509_cert_put(c, leaf);
+	while (x509_cache_shed(c))
+		;
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.certs, 0);
+	ck_assert_uint_eq(st.chains, 0);
+	ck_assert_uint_eq(st.cert_shed, ch.n);
+	ck_assert_uint_eq(st.chain_shed, 1);
+	ck_assert_uint_eq(mb.used, 0);
+	chain_free(&ch);
+	x509_store_free(s);
+	x509_cache_free(c);
+}
+END_TEST
+
 /* The exact seconds of a date problem are those of each call, even when
  * the rest comes from the cache. */
 START_TEST(test_cache_exact_dates)
@@ -1362,6 +1416,7 @@ x509_suite(void)
 	tcase_add_loop_test(tc, test_ocsp, 0,
 			    sizeof(ocsp_cases) / sizeof(ocsp_cases[0]));
 	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_cache_shed);
 	tcase_add_test(tc, test_cache_exact_dates);
 	tcase_add_test(tc, test_cache_eviction);
 	tcase_add_test(tc, test_cache_budget);

@@ -26,8 +26,40 @@
  * on a fast link without letting one flow hold the budget hostage. */
 #define REASM_DIR_MAX_DEFAULT (256u * 1024u)
 
-/* Bytes buffered out of order across all flows. */
-#define REASM_TOTAL_MAX_DEFAULT (256u * 1024u * 1024u)
+/* The memory budget (--max-memory): one ceiling for everything that grows
+ * with traffic -- flow entries, reassembly buffers, per-connection TLS
+ * state, -w packet copies, the certificate cache, --keylog secrets -- and
+ * the fixed tables (the flow table's buckets, the fleet tables), sized to
+ * fit it.  256 MiB suits a small sensor (a 1 GiB board or VM that runs
+ * other things too): it holds the default tables (2 MiB of buckets, about
+ * 15 MiB of fleet tables) and, at about 2 KiB per followed handshake plus
+ * its buffers, tens of thousands of handshakes in flight; a busy span port
+ * is given more.  What the budget does not count: the program and its
+ * libraries, the trust store, the certificate cache's hash arrays, the
+ * metrics registry, libpcap's capture buffer (-B) and malloc's own
+ * overhead: about 30 MiB of RSS measured besides -B, most of it the
+ * system trust store. */
+#define MEM_MAX_DEFAULT (256u * 1024u * 1024u)
+
+/* The smallest --max-memory accepted.  Below 8 MiB the default flow table's
+ * buckets (2 MiB) no longer fit their share, and what is left would follow
+ * only a few hundred handshakes. */
+#define MEM_MIN (8u * 1024u * 1024u)
+
+/* A fixed table (the flow table's buckets; the fleet tables) may take at
+ * most a quarter of the budget each, so at least half is left for traffic;
+ * the fleet tables are sized down to fit, a bucket array that does not fit
+ * is a usage error (lower --max-flows). */
+#define MEM_FIXED_SHARE_DIV 4
+
+/* Shedding starts, at the start of a packet, when use passes 15/16 of the
+ * budget and stops under 7/8.  The gap makes shedding a batch now and then
+ * rather than work on every packet; the headroom above the high-water mark
+ * (16 MiB of the default, 2 MiB of a 32 MiB budget) lets one packet's
+ * allocations -- a record, a handshake message growing, a segment -- be
+ * made rather than refused. */
+#define MEM_SHED_HIGH_DIV 16
+#define MEM_SHED_LOW_DIV 8
 
 /* Out-of-order segments held in one direction: bounds the list walk for
  * each arriving segment, so a storm of tiny segments stays linear. */

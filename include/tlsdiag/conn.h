@@ -145,6 +145,7 @@ struct conn_ctx {
 	void *out_ctx;
 	struct membudget *mem; /* per-flow state is charged here; NULL:
 				  unlimited */
+	struct membudget *keep_mem; /* -w packet copies; NULL: mem */
 	struct tls_limits lim; /* zeroed: the defaults */
 	/* Secrets for decryption, looked up by client random (NULL: none;
 	 * tls_record.h). */

@@ -4,7 +4,7 @@
  * decides which side is the client, keeps per-direction counters and a
  * reasm_dir per direction, expires flows by idle time in packet time (so
  * offline runs are deterministic), and evicts the least recently active flow
- * when the table is full.  It hands ordered bytes, gaps, each packet and the
+ * when the table is full or, through flow_shed(), when memory is short.  It hands ordered bytes, gaps, each packet and the
  * end of each flow to a consumer through `struct flow_ops`; it never looks
  * at the payload.
  *
@@ -108,7 +108,12 @@ struct flow_config {
 	uint32_t max_flows;
 	uint32_t timeout[FLOW_NSTATES];	/* seconds, by state */
 	struct reasm_limits reasm;
-	struct membudget *mem;		/* buffers are charged here; may be NULL */
+	struct membudget *mem;		/* flow entries are charged here; may
+					   be NULL */
+	struct membudget *reasm_mem;	/* reassembly buffers; NULL: mem */
+	struct membudget *table_mem;	/* the bucket array (fixed, 8 bytes
+					   per max_flows rounded up to a power
+					   of two); may be NULL */
 };
 
 struct flow_stats {
@@ -121,12 +126,18 @@ struct flow_stats {
 	uint64_t decided_pkts;		/* packets that took the fast path */
 	uint64_t dropped_nomem;		/* packets dropped: no flow could be
 					   created (budget or malloc refused) */
+	uint64_t shed[FLOW_NSTATES];	/* FLOW_END_EVICTED because memory
+					   was short, by state */
 };
 
 /* Fill *cfg with the defaults of caps.h. */
 void flow_config_default(struct flow_config *cfg);
 
-/* A new table; NULL if memory is short.  `ops` and `ctx` are borrowed. */
+/* The bytes of the bucket array of a table of max_flows, charged to
+ * cfg->table_mem. */
+size_t flow_table_bytes(uint32_t max_flows);
+
+/* A new table; NULL if memory (or table_mem) is short.  `ops` and `ctx` are borrowed. */
 struct flow_table *flow_table_new(const struct flow_config *cfg,
     const struct flow_ops *ops, void *ctx);
 
@@ -142,6 +153,13 @@ void flow_finish(struct flow_table *ft);
 
 /* Free the table; flows still in it end with FLOW_END_INPUT. */
 void flow_table_free(struct flow_table *ft);
+
+/* Memory is short: end the one flow whose loss costs the diagnosis least
+ * (closed, then opening, then whichever active or decided flow was idle
+ * longest; with `cheap_only`, closed and opening flows only), ended with
+ * FLOW_END_EVICTED and counted in flow_stats.shed.  False if there was none,
+ * or if called from a callback (flows in use are never ended). */
+bool flow_shed(struct flow_table *ft, bool cheap_only);
 
 const struct flow_stats *flow_stats(const struct flow_table *ft);
 

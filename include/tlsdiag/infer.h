@@ -33,7 +33,7 @@
  * its exchange).
  *
  * Ownership: an infer owns its tables (allocated once by infer_new(), never
- * grown).  infer_judge() reads the conn_result and everything it points to
+ * grown, charged to infer_config.mem).  infer_judge() reads the conn_result and everything it points to
  * only during the call and keeps none of it.  Every attacker-chosen string
  * (SNI, ALPN, certificate names and URLs) copied into evidence, advice or
  * warnings is escaped for printing: bytes outside printable ASCII, and the
@@ -164,6 +164,10 @@ struct infer_config {
 	uint32_t max_cohorts;
 	uint32_t half_life_s; /* 0: the default */
 	uint32_t ttl_s;	      /* 0: the default */
+	/* The tables' bytes are reserved here (may be NULL); when it has
+	 * less room, every table is halved until they fit (counted in
+	 * infer_stats.halved). */
+	struct membudget *mem;
 };
 
 void infer_config_default(struct infer_config *cfg);
@@ -175,6 +179,8 @@ struct infer_stats {
 	    evicted_cohorts;	   /* live entries pushed out by a full set */
 	uint64_t evidence_dropped; /* lines over INFER_EVIDENCE_MAX */
 	size_t bytes;		   /* memory of the tables */
+	unsigned halved;	   /* times the tables were halved to fit the
+				      memory budget */
 };
 
 struct infer;

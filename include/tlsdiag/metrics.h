@@ -171,6 +171,12 @@ void metrics_count_result(struct metrics *m, const char *result,
 void metrics_set_capture(struct metrics *m, const struct cap_stats *st);
 void metrics_set_flows(struct metrics *m, const struct flow_stats *st);
 void metrics_set_memory(struct metrics *m, size_t bytes_in_use);
+/* The sensors' budget (sensor_totals_get, or the sum over -W workers):
+ * its cap and peak, use and refusals by kind, and the flows (by state)
+ * and cache entries shed. */
+struct sensor_totals;
+void metrics_set_memory_budget(struct metrics *m,
+    const struct sensor_totals *t);
 void metrics_set_cert_cache(struct metrics *m, uint64_t hits, uint64_t misses);
 
 /* Write the exposition (what GET /metrics returns) to out.  0, or -1 if

@@ -315,6 +315,7 @@ struct x509_cache_stats {
 	uint64_t cert_hits, cert_misses, cert_evictions;
 	uint64_t chain_hits, chain_misses, chain_evictions;
 	uint64_t mem_refused; /* entries not cached: budget refused */
+	uint64_t cert_shed, chain_shed; /* dropped by x509_cache_shed() */
 	size_t certs, chains; /* entries now */
 };
 
@@ -328,6 +329,12 @@ struct x509_cache *x509_cache_new(size_t max_certs, size_t max_chains,
 void x509_cache_free(struct x509_cache *c);
 void x509_cache_get_stats(const struct x509_cache *c,
 			  struct x509_cache_stats *st);
+
+/* Memory is short: drop the least recently used certificate (or, when none
+ * is left, validation result), counted in cert_shed / chain_shed.  A
+ * certificate still referenced is freed by its last x509_cert_put().
+ * False if the cache is empty. */
+bool x509_cache_shed(struct x509_cache *c);
 
 /* Decode one DER certificate, through the cache when c is not NULL: a
  * certificate seen before is not decoded again.  Never NULL except when

@@ -16,9 +16,11 @@ GEN=$TOP/tests/adversarial.py
 # under ASan the shadow memory and quarantine inflate RSS.  Time and memory
 # bounds are checked on the plain binary only, and valgrind gets a smaller
 # flood (still 20 times its table size, so eviction is exercised).
-syns=1000000 maxflows=10000 measured=1 tool=
+# The budgeted runs (--max-memory) use 32M, or under valgrind 8M, the
+# least accepted, so that its smaller flood still overflows the budget.
+syns=1000000 maxflows=10000 measured=1 tool= mem=32
 case $T in
-*valgrind*) syns=20000 maxflows=1000 measured=0 tool=valgrind ;;
+*valgrind*) syns=20000 maxflows=1000 measured=0 tool=valgrind mem=8 ;;
 *asan*) measured=0 tool=ASan ;;
 esac
 
@@ -71,7 +73,13 @@ flow() {
 summ() {
 	sed -n "s/^tlsdiag: $2.*/\\1/p" "$OUT/$1.stderr" | head -n 1
 }
-mem_peak() { summ "$1" '.*reassembly memory peak \([0-9]*\) bytes'; }
+# The memory used by traffic (flows, reassembly, connections, caches):
+# the fixed tables, reserved at start, are apart.
+mem_peak() { summ "$1" 'memory: .*traffic peak \([0-9]*\)'; }
+mem_budget() { summ "$1" 'memory: budget \([0-9]*\) bytes'; }
+mem_total_peak() { summ "$1" 'memory: budget [0-9]* bytes, peak \([0-9]*\)'; }
+shed_opening() { summ "$1" 'memory short: shed \([0-9]*\) opening flows'; }
+evicted() { summ "$1" '.*, \([0-9]*\) ended by evicted'; }
 flows_peak() { summ "$1" '.* flows (peak \([0-9]*\) at once)'; }
 flows_created() { summ "$1" '\([0-9]*\) flows (peak'; }
 
@@ -185,6 +193,29 @@ else
 		not_ok adv-syn-flood-linear "$FLOOD_TENTH SYNs in $t10 s but $FLOOD_SYNS in $t100 s"
 	fi
 fi
+
+# 4b. The flood under a budget instead of a table cap (--max-memory
+# ${mem}M, --max-flows left at its default of 262144, which the budget
+# cannot hold): the budget is never passed; opening flows are shed oldest
+# first, every one counted, and still reported; nothing is refused; peak
+# RSS stays within the budget plus a fixed overhead (the program, wolfSSL
+# and the system trust store: about 30 MiB measured, 32 allowed).
+MEMB=$((mem * 1048576))
+MEMOK="[ \"\$(mem_budget \$r)\" = $MEMB ] && [ \$(mem_total_peak \$r) -le $MEMB ]"
+r=adv-mem-syn-flood
+python3 "$GEN" measure --lines "$OUT/$r" $T -r "$A/syn-flood.pcap" \
+	--max-memory ${mem}M --flows
+verdict $r $r "$ST0 && $MEMOK && [ $(flows_created $r) = $FLOOD_SYNS ] &&
+	[ $(cat "$OUT/$r.lines") = $FLOOD_SYNS ] &&
+	[ $(shed_opening $r) -gt 0 ] && [ $(evicted $r) = $(shed_opening $r) ] &&
+	grep -q '^tlsdiag: memory short: shed [0-9]* opening flows; refused nothing$' $OUT/$r.stderr"
+within $r-resources $r 60 $((mem + 32))
+r=adv-mem-syn-flood-tls
+mrun $r -r "$A/syn-flood.pcap" --max-memory ${mem}M
+verdict $r $r "$ST0 && $MEMOK && [ $(flows_created $r) = $FLOOD_SYNS ] &&
+	[ $(shed_opening $r) -gt 0 ] && [ $(evicted $r) = $(shed_opening $r) ] &&
+	grep -q '^tlsdiag: memory short: shed [0-9]* opening flows; refused nothing$' $OUT/$r.stderr"
+within $r-resources $r 60 $((mem + 32))
 rm -f "$A/syn-flood.pcap" "$A/syn-flood-tenth.pcap"
 
 # 5. Out-of-order storms on a 200 000-byte server stream.  Backwards in
@@ -264,12 +295,30 @@ for n in 1 2; do
 		[ $f_s2c_data = $WRAP_S2C ] && $CLEAN"
 done
 
+# 11. Under a budget (--max-memory ${mem}M) the 16 MB certificate claim and
+# the reverse storm give the same results, within the budget and its RSS.
+r=adv-mem-cert-16mb-tls
+mrun $r -r "$A/cert-16mb.pcap" --max-memory ${mem}M
+verdict $r $r "$ST0 && $MEMOK && [ $(flows_created $r) = 1 ] &&
+	[ $(mem_peak $r) -lt 1048576 ]"
+within $r-resources $r 10 $((mem + 32))
+r=adv-mem-storm-reverse
+mrun $r -r "$A/ooo-storm-reverse.pcap" --flows --max-memory ${mem}M
+flow $r 1
+verdict $r $r "$ST0 && $MEMOK && [ $f_gaps_s -gt 0 ] &&
+	[ \$((f_s2c_data + f_gapbytes_s)) = $STORM_TOTAL ] &&
+	[ $f_s2c_data -ge $((STORM_SEGS_MAX * STORM_SEG)) ] &&
+	[ $f_conflicts_s = 0 ] && [ $(mem_peak $r) -le 303104 ]"
+
 # Every capture through the whole TLS pipeline (no --flows): exit 0 with
 # its summary, and no sanitizer or valgrind report (their exit statuses
-# are not 0).
+# are not 0); and again under the budget, which it stays within.
 for f in "$A"/*.pcap; do
 	b=$(basename "$f" .pcap)
 	r=adv-tls-$b
 	mrun $r -r "$f"
 	verdict $r $r "$ST0 && grep -q '^tlsdiag: [0-9]* flows (peak' $OUT/$r.stderr"
+	r=adv-mem-tls-$b
+	mrun $r -r "$f" --max-memory ${mem}M
+	verdict $r $r "$ST0 && $MEMOK"
 done

@@ -22,6 +22,21 @@ expect_fail usage-workers-file 2 "^tlsdiag: -W needs a live capture \\(-i\\)" \
 	$T -W 2 -r "$base"
 expect_fail usage-workers-flows 2 "^tlsdiag: -W and --flows cannot be used together" \
 	$T -W 2 -i lo --flows
+# --max-memory: bytes or K/M/G, at least 8M; anything else is one line, 2.
+i=0
+for v in abc 10X 1.5M 7M 8388607 -5 '' 0 99999999999999999999G 16MB; do
+	i=$((i + 1))
+	expect_fail "usage-bad-max-memory-$i" 2 \
+	    "^tlsdiag: --max-memory: invalid size '$v' \(expected bytes, or a number with K, M or G; at least 8M\)$" \
+	    $T --max-memory "$v" -r "$base"
+done
+expect_fail usage-max-flows-over-memory 2 \
+	"^tlsdiag: --max-flows: its table needs more than a quarter of --max-memory" \
+	$T --max-memory 8M --max-flows 1000000 -r "$base"
+run max-memory-ok $T --max-memory 8388608 -r "$base" --flows
+[ "$(status_of max-memory-ok)" = 0 ] &&
+	grep -q '^tlsdiag: memory: budget 8388608 bytes, peak' "$OUT/max-memory-ok.stderr" &&
+	ok max-memory-ok || not_ok max-memory-ok "$(cat "$OUT/max-memory-ok.stderr")"
 
 # Files that cannot be read.
 expect_fail missing-file 1 "^tlsdiag: $OUT/nonexistent.pcap: No such file or directory$" \
