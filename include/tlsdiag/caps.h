@@ -139,4 +139,10 @@
  * failed handshake, even with a large certificate flight, is well under
  * 64 KiB; established connections' buffers are dropped when decided. */
 #define CONN_KEEP_MAX (256u * 1024u)
+/* Packet ids one OpenVPN control packet may acknowledge.  OpenVPN's own
+ * reliability layer sends at most RELIABLE_ACK_SIZE (8) per packet; a
+ * packet claiming more is not OpenVPN, and the cap bounds the header that
+ * is held while a packet is de-framed. */
+#define OVPN_ACKS_MAX 8
+
 #endif
