@@ -563,6 +563,22 @@ flow_create(struct flow_table *ft, const struct flow_key *k, uint32_t h,
  * The per-packet path.
  */
 
+/* RFC 9293 3.10.7.3: a side in SYN-SENT that gets an ACK not acknowledging
+ * its SYN (a leftover of an earlier incarnation of the 4-tuple) answers
+ * <SEQ=SEG.ACK><CTL=RST> and stays in SYN-SENT, so its SYN retransmission
+ * goes on with the same ISN.  Such an RST, from the SYN's sender before the
+ * other side sent any SYN and off its sequence space, closes nothing. */
+static bool
+flow_rst_rejects_stray(const struct flow *f, const struct flow_dir *d,
+		       const struct pkt *p)
+{
+	const struct flow_dir *o = d == &f->dir[0] ? &f->dir[1] : &f->dir[0];
+
+	return (p->flags & (TH_RST | TH_SYN)) == TH_RST &&
+	       f->state == FLOW_OPENING && d->syn && !o->syn &&
+	       d->rs.syn_seen && p->seq != d->rs.isn + 1;
+}
+
 static void
 flow_count(struct flow *f, struct flow_dir *d, const struct pkt *p)
 {
@@ -585,7 +601,8 @@ flow_count(struct flow *f, struct flow_dir *d, const struct pkt *p)
 		d->fin = true;
 		d->fin_ts = p->ts_us;
 	}
-	if ((p->flags & TH_RST) && !d->rst) {
+	if ((p->flags & TH_RST) && !d->rst &&
+	    !flow_rst_rejects_stray(f, d, p)) {
 		d->rst = true;
 		d->rst_ts = p->ts_us;
 	}

@@ -499,6 +499,9 @@ json_tls(FILE *out, const struct conn_result *r)
 		json_detect(out, (enum tls_detect_kind)fa->dir[TLS_DIR_C2S].detect);
 		fputs(", ", out);
 	}
+	if (fa->dir[TLS_DIR_C2S].openvpn)
+		/* The TLS of OpenVPN's control channel (OpenVPN over TCP). */
+		fputs("\"carried_in\": \"openvpn\", ", out);
 	fputs("\"client_hello\": ", out);
 	json_client_hello(out, fa);
 	fputs(", \"version\": ", out);

@@ -397,6 +397,8 @@ reasm_syn(struct reasm_dir *d, uint32_t seq)
 	if (d->syn_seen) {
 		d->fin_seen = false;
 		d->fin_seq = 0;
+		d->isn_alt_seen = true;
+		d->isn_alt = d->isn;
 	}
 	ooo_free(d);
 	d->syn_seen = true;
@@ -458,6 +460,14 @@ reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p, uint32_t len,
 		 * there is no way to tell the two apart afterwards. */
 		d->started = true;
 		d->next_seq = seq;
+	}
+
+	/* Before any byte was handed on, data that starts right after the
+	 * other ISN seen (and not after the current one) shows which SYN the
+	 * stream follows: the last SYN seen was a stale retransmission. */
+	if (d->isn_alt_seen && wire_len > 0 && d->delivered == 0 &&
+	    d->gaps == 0 && seq != d->next_seq && seq == d->isn_alt + 1) {
+		reasm_syn(d, d->isn_alt);
 	}
 
 	/* The FIN closed the sequence space: bytes at or beyond it can only be

@@ -120,6 +120,7 @@ tls_stop_name(enum tls_stop s)
 	    [TLS_STOP_RECORD_TOO_LONG] = "record_too_long",
 	    [TLS_STOP_RECORD_BAD_TYPE] = "record_bad_type",
 	    [TLS_STOP_RECORD_BAD_VERSION] = "record_bad_version",
+	    [TLS_STOP_OPENVPN_FRAMING] = "openvpn_framing",
 	};
 
 	if ((unsigned)s >= TLS_STOP_NREASONS)
@@ -917,11 +918,15 @@ tls_msg_server_hello(struct cur *body, struct tls_server_hello *sh)
 		else if (sh->random[31] == 0)
 			sh->downgrade = 11;
 	}
-	if ((sh->legacy_version >> 8) == 0x7f &&
-	    (sh->legacy_version & 0xff) < 22) {
+	if (((sh->legacy_version >> 8) == 0x7f &&
+	     (sh->legacy_version & 0xff) < 22) ||
+	    sh->legacy_version == 0x0304) {
 		/* TLS 1.3 drafts before -22 (draft-ietf-tls-tls13-21 4.1.3):
 		 * the version, the random, the cipher suite, the extensions;
-		 * no session id and no compression method. */
+		 * no session id and no compression method.  Their version
+		 * field was the negotiated version itself, and early
+		 * implementations wrote 0x0304 there; the final layout has
+		 * 0x0303 (RFC 8446 4.1.3: legacy_version MUST be 0x0303). */
 		(void)cur_u16(body, &sh->cipher);
 	} else {
 		if (!cur_vec8(body, &sid) || sid.left > 32)
@@ -1897,6 +1902,24 @@ tls_msg_ccs(struct tls_facts *f, int dir, bool compat, uint16_t rec_len,
 		df->encrypted = true;
 	(void)log_add(f, dir, TLS_LOG_CCS, 1, rec_len,
 		      compat ? TLS_LOGF_COMPAT : 0, ts_us);
+}
+
+void
+tls_msg_ccs_rekeyed(struct tls_facts *f, int dir)
+{
+	uint16_t i;
+
+	f->dir[dir].encrypted = true;
+	for (i = f->nlog; i > 0; i--) {
+		struct tls_log_entry *e = &f->log[i - 1];
+
+		if (e->dir == dir && e->kind == TLS_LOG_CCS) {
+			e->flags &= (uint8_t)~TLS_LOGF_COMPAT;
+			break;
+		}
+	}
+	if (f->log_last.dir == dir && f->log_last.kind == TLS_LOG_CCS)
+		f->log_last.flags &= (uint8_t)~TLS_LOGF_COMPAT;
 }
 
 /* The encrypted-record part of tls_msg_record() and tls_msg_dec_record();

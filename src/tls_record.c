@@ -454,6 +454,44 @@ ccs_is_compat(const struct tls_conn *c, int dir)
 	       f->dir[1 - dir].bytes == 0 && f->dir[1 - dir].gap_bytes == 0;
 }
 
+/* A TLS <= 1.2 ChangeCipherSpec of `dir`: its protected records start. */
+static void
+ccs_keys_change(struct tls_conn *c, int dir)
+{
+	struct tls_rdir *d = &c->rd[dir];
+
+	d->ccs_enc = true;
+	d->ccs_guess = false;
+	tls12_keys(c);
+	if (d->dec_epoch == DEC_PENDING) {
+		d->dec_epoch = DEC_APP;
+		d->dec_app_left = TLS_DEC_APP_RECORDS + 1;
+	}
+	/* RFC 8446 5.1: a message must not span a key change; its rest
+	 * would be encrypted anyway. */
+	if (d->hsh_len > 0) {
+		tls_facts_anomaly(&c->facts, TLS_ANOM_HS_CUT_BY_CCS);
+		hs_reset(c, d);
+	}
+}
+
+/* A client CCS judged compat only because the server had sent nothing
+ * (ccs_is_compat()) is followed by a handshake record while the server
+ * still has sent nothing.  A TLS 1.3 client's next plaintext handshake
+ * message could only be a second ClientHello, which answers a
+ * HelloRetryRequest the server has not sent; so this is a TLS <= 1.2
+ * client's encrypted Finished (an abbreviated handshake whose server
+ * flight the capture does not hold), and the CCS did change keys. */
+static bool
+ccs_guess_wrong(const struct tls_conn *c, int dir, uint8_t type)
+{
+	const struct tls_facts *f = &c->facts;
+
+	return c->rd[dir].ccs_guess && type == CT_HANDSHAKE &&
+	       !f->sh_seen && !f->hrr_seen && f->dir[1 - dir].bytes == 0 &&
+	       f->dir[1 - dir].gap_bytes == 0;
+}
+
 /* A protected record is whole in rec_buf: open it and read its content
  * like plaintext, or fall back to its size. */
 static void
@@ -532,23 +570,11 @@ rec_done(struct tls_conn *c, int dir, uint64_t ts_us)
 		if (d->rlen != 1 || d->ccs_bad)
 			tls_facts_anomaly(&c->facts, TLS_ANOM_MALFORMED_CCS);
 		compat = ccs_is_compat(c, dir);
+		d->ccs_guess = compat &&
+			       !tls_msg_version_is_13(c->facts.version);
 		tls_msg_ccs(&c->facts, dir, compat, d->rlen, ts_us);
-		if (!compat) {
-			d->ccs_enc = true;
-			/* TLS 1.2: this side's protected records start. */
-			tls12_keys(c);
-			if (d->dec_epoch == DEC_PENDING) {
-				d->dec_epoch = DEC_APP;
-				d->dec_app_left = TLS_DEC_APP_RECORDS + 1;
-			}
-			/* RFC 8446 5.1: a message must not span a key
-			 * change; its rest would be encrypted anyway. */
-			if (d->hsh_len > 0) {
-				tls_facts_anomaly(&c->facts,
-						  TLS_ANOM_HS_CUT_BY_CCS);
-				hs_reset(c, d);
-			}
-		}
+		if (!compat)
+			ccs_keys_change(c, dir);
 		break;
 	case RC_DEC:
 		dec_record(c, dir, ts_us);
@@ -594,6 +620,10 @@ rec_header(struct tls_conn *c, int dir, uint64_t ts_us)
 	d->rleft = len;
 	d->ccs_bad = false;
 
+	if (ccs_guess_wrong(c, dir, type)) {
+		tls_msg_ccs_rekeyed(&c->facts, dir);
+		ccs_keys_change(c, dir);
+	}
 	/* TLS 1.3 records are encrypted as content type 23 (RFC 8446 5.2),
 	 * so with 1.3 negotiated only type 23 is unreadable; before 1.3,
 	 * everything after this direction's CCS is. */
@@ -813,6 +843,29 @@ upgrade_at(const struct tls_conn *c, int dir, const uint8_t *p, size_t n)
 	return p[5] == want;
 }
 
+/* OpenVPN over TCP at the start of the stream (its first packet whole in
+ * this chunk): from now on the direction's bytes are de-framed, and the
+ * control-channel payload is the TLS stream, detected afresh.  A server's
+ * reset counts only when the client's side is OpenVPN too. */
+static bool
+ovpn_start(struct tls_conn *c, int dir, const struct cur *in)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	uint8_t hmac_len;
+	bool server = c->rd[1 - dir].ovpn;
+
+	if (!ovpn_detect(in->p, in->left, server, &hmac_len))
+		return false;
+	ovpn_init(&d->ov, hmac_len);
+	d->ovpn = true;
+	d->mode = RM_DETECT;
+	d->pre_len = 0;
+	/* What the carried stream is will be known from its first bytes. */
+	c->facts.dir[dir].detect = TLS_DETECT_NEED_MORE;
+	c->facts.dir[dir].openvpn = true;
+	return true;
+}
+
 /* Plaintext: look for TLS starting at the start of a chunk or of a line
  * (STARTTLS answers, CONNECT replies and PROXY v1 headers end in CRLF), or
  * right after a PROXY protocol v2 header (HAProxy's binary preamble).  A
@@ -828,6 +881,8 @@ plain_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 	uint64_t base = d->plain_seen; /* where this chunk starts */
 	size_t i, n = in->left;
 
+	if (base == 0 && !d->ovpn_inner && ovpn_start(c, dir, in))
+		return;
 	for (i = 0; i < n; i++) {
 		/* Offset 1 of the stream: PostgreSQL answers SSLRequest with
 		 * the single byte 'S', often in the ServerHello's segment. */
@@ -858,12 +913,43 @@ plain_step(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 		dir_stop(c, dir, TLS_STOP_NOT_TLS, ts_us);
 }
 
+struct ovpn_ctx {
+	struct tls_conn *c;
+	int dir;
+	uint64_t ts_us;
+};
+
+/* A run of OpenVPN control-channel payload: the direction's TLS bytes. */
+static void
+ovpn_payload(void *arg, struct cur *payload)
+{
+	struct ovpn_ctx *x = arg;
+	struct tls_rdir *d = &x->c->rd[x->dir];
+
+	d->ovpn_inner = true;
+	run(x->c, x->dir, payload, x->ts_us);
+	d->ovpn_inner = false;
+	x->c->facts.dir[x->dir].bytes_ignored += payload->left;
+}
+
 static void
 run(struct tls_conn *c, int dir, struct cur *in, uint64_t ts_us)
 {
 	struct tls_rdir *d = &c->rd[dir];
+	struct ovpn_ctx x;
 
 	while (in->left > 0) {
+		if (d->ovpn && !d->ovpn_inner) {
+			if (d->mode == RM_STOPPED)
+				return;
+			x.c = c;
+			x.dir = dir;
+			x.ts_us = ts_us;
+			if (!ovpn_feed(&d->ov, in, ovpn_payload, &x))
+				dir_stop(c, dir, TLS_STOP_OPENVPN_FRAMING,
+					 ts_us);
+			return;
+		}
 		switch (d->mode) {
 		case RM_DETECT:
 			detect_step(c, dir, in, ts_us);
@@ -972,6 +1058,12 @@ tls_conn_gap(struct tls_conn *c, int dir, uint64_t len, uint64_t ts_us)
 		if (df->gaps < UINT32_MAX)
 			df->gaps++;
 		df->gap_bytes += len;
+		return dir_status(c, dir);
+	}
+	/* OpenVPN's framing cannot be found again after lost bytes. */
+	if (d->ovpn) {
+		dir_halt(c, d);
+		tls_msg_gap(&c->facts, dir, len, true, ts_us);
 		return dir_status(c, dir);
 	}
 	/* A record being buffered for decryption cannot be opened any

@@ -1016,6 +1016,53 @@ START_TEST(port_reuse)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.3: the client's SYN meets a stray ACK (the server still
+ * holds an old incarnation of the 4-tuple); the client answers it with
+ * <SEQ=SEG.ACK><CTL=RST>, stays in SYN-SENT and retransmits the SYN (same
+ * ISN), which the server then answers.  That RST closes nothing: one flow,
+ * open, its bytes delivered.  An RST at the client's own sequence number
+ * (its abort) still closes. */
+START_TEST(rst_rejecting_stray_ack)
+{
+	struct rec *r = rec_new();
+	struct flow_table *ft = table(r, 0, NULL);
+	struct tconn c = conn(4, 1);
+	const struct flow_stats *st = flow_stats(ft);
+	struct pkt p;
+	uint32_t isn = c.cseq;
+
+	tsend(ft, &c, true, T0, TH_SYN, NULL);
+	p = mkpkt(T0 + MS, 4, c.sh, c.sport, c.ch, c.cport, TH_ACK, 555555,
+		  NULL);
+	flow_packet(ft, &p);
+	p = mkpkt(T0 + 2 * MS, 4, c.ch, c.cport, c.sh, c.sport, TH_RST,
+		  123456789, NULL);
+	flow_packet(ft, &p);
+	ck_assert(!r->flow[1]->dir[FLOW_C2S].rst);
+	ck_assert_int_eq(r->flow[1]->state, FLOW_OPENING);
+	c.cseq = isn;
+	tsend(ft, &c, true, T0 + 1 * SEC, TH_SYN, NULL);
+	tsend(ft, &c, false, T0 + 1 * SEC + MS, TH_SYN | TH_ACK, NULL);
+	tsend(ft, &c, true, T0 + 1 * SEC + 2 * MS, TH_ACK, "HELLO");
+	ck_assert_uint_eq(st->created, 1);
+	ck_assert_int_eq(r->flow[1]->state, FLOW_ACTIVE);
+	ck_assert_uint_eq(r->flow[1]->dir[FLOW_C2S].pkts, 4);
+	ck_assert_uint_eq(r->slen[1][FLOW_C2S], 5);
+	ck_assert_mem_eq(r->stream[1][FLOW_C2S], "HELLO", 5);
+	rec_free(r);
+
+	/* The client's abort, at its next sequence number, does close. */
+	r = rec_new();
+	ft = table(r, 0, NULL);
+	c = conn(4, 1);
+	tsend(ft, &c, true, T0, TH_SYN, NULL);
+	tsend(ft, &c, true, T0 + MS, TH_RST, NULL);
+	ck_assert(r->flow[1]->dir[FLOW_C2S].rst);
+	ck_assert_int_eq(r->flow[1]->state, FLOW_CLOSED);
+	rec_free(r);
+}
+END_TEST
+
 /*
  * The decided fast path.
  */
@@ -1342,6 +1389,7 @@ flow_suite(void)
 
 	tc = tcase_create("lifecycle");
 	tcase_add_loop_test(tc, port_reuse, 0, NELEM(reuse_cases));
+	tcase_add_test(tc, rst_rejecting_stray_ack);
 	tcase_add_test(tc, finish_in_id_order);
 	tcase_add_test(tc, callbacks_during_end);
 	tcase_add_test(tc, names);

@@ -879,6 +879,30 @@ START_TEST(syn_reset)
 }
 END_TEST
 
+START_TEST(syn_alternating_isns)
+{
+	/* SYN+ACKs of a fresh (5000) and a stale (1000) incarnation of the
+	 * server alternate; the last one seen before data is the stale one.
+	 * The data follows 5000: the stream does too, from its first byte. */
+	struct fx *f = fx_default();
+
+	reasm_syn(&f->d, 1000);
+	reasm_syn(&f->d, 5000);
+	reasm_syn(&f->d, 1000);
+	ck_assert_uint_eq(f->d.next_seq, 1001);
+	seg(f, 5001, 0, 100);
+	ck_assert_uint_eq(f->d.isn, 5000);
+	seg(f, 5001, 100, 100);
+	assert_whole(f, 200);
+	ck_assert_uint_eq(f->d.gaps, 0);
+	/* Once bytes were delivered, the other ISN changes nothing. */
+	seg(f, 1001, 0, 100);
+	ck_assert_uint_eq(f->d.isn, 5000);
+	ck_assert_uint_eq(f->d.delivered, 200);
+	fx_end(f);
+}
+END_TEST
+
 /* --- FIN ---------------------------------------------------------------- */
 
 START_TEST(fin_in_order)
@@ -1346,6 +1370,7 @@ reasm_suite(void)
 	tcase_add_test(tc, pickup_ignores_empty);
 	tcase_add_test(tc, syn_then_data);
 	tcase_add_test(tc, syn_reset);
+	tcase_add_test(tc, syn_alternating_isns);
 	tcase_add_test(tc, fin_in_order);
 	tcase_add_test(tc, fin_out_of_order);
 	tcase_add_test(tc, fin_flush_reports_missing);

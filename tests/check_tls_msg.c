@@ -117,6 +117,14 @@ START_TEST(test_sh_tls13_draft)
 	    0x13, 0x01, 0x00,				/* cipher, comp */
 	    0x00, 0x06, 0x00, 0x2b, 0x00, 0x02, 0x7f, 0x16 /* versions */
 	};
+	static const uint8_t draft14_0304[] = {
+	    0x03, 0x04,
+	    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+	    19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+	    0xc0, 0x2b,					/* cipher */
+	    0x00, 0x09,					/* extensions */
+	    0x00, 0x28, 0x00, 0x05, 0x00, 0x17, 0x00, 0x01, 0x04 /* key_share */
+	};
 	struct tls_server_hello sh;
 
 	ck_assert_int_eq(decode_sh(draft18, sizeof(draft18), &sh), TLS_OK);
@@ -128,6 +136,16 @@ START_TEST(test_sh_tls13_draft)
 	ck_assert(!sh.malformed);
 	ck_assert_uint_eq(sh.cipher, 0x1301);
 	ck_assert_uint_eq(sh.selected_version, 0x7f16);
+	/* An early draft implementation (suricata-verify tls13-draft14)
+	 * wrote 0x0304 in the draft layout; the final one never does. */
+	ck_assert_int_eq(decode_sh(draft14_0304, sizeof(draft14_0304), &sh),
+			 TLS_OK);
+	ck_assert(!sh.malformed);
+	ck_assert_uint_eq(sh.legacy_version, 0x0304);
+	ck_assert_uint_eq(sh.cipher, 0xc02b);
+	ck_assert_uint_eq(sh.session_id_len, 0);
+	ck_assert_uint_eq(sh.next, 1);
+	ck_assert_uint_eq(sh.ext[0], 0x0028); /* the draft's key_share */
 }
 END_TEST
 

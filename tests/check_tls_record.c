@@ -1313,6 +1313,141 @@ START_TEST(test_ccs_cuts_message)
 }
 END_TEST
 
+/* A client-only capture of an abbreviated TLS 1.2 handshake: ClientHello
+ * (offering 1.3 too), then CCS, an encrypted Finished and an encrypted
+ * alert, the server's flight never seen.  The CCS first looks like the
+ * TLS 1.3 compatibility one; the handshake record after it shows it was
+ * not, so neither that record nor the alert is read as plaintext.  With a
+ * second ClientHello answering an HRR the server did send, the CCS stays
+ * a compatibility one (test_capture_hrr). */
+START_TEST(test_ccs_client_only_resumption)
+{
+	struct tls_conn c;
+	struct bb ch, in;
+	uint8_t fin[40], al[26];
+	uint16_t i;
+
+	memset(fin, 0x14, sizeof(fin));
+	memset(al, 0x00, sizeof(al));
+	bb_init(&ch);
+	bb_init(&in);
+	client_hello_records(&ch, FXC_ALL);
+	tls_conn_init(&c, NULL, NULL);
+	ck_assert_int_eq(feed(&c, 0, ch.p, ch.len, 1), 0);
+	bb_records(&in, CT_CCS, 0x0303, (const uint8_t *)"\x01", 1, 0);
+	ck_assert_int_eq(feed(&c, 0, in.p, in.len, 2), 0);
+	ck_assert(!c.facts.dir[0].encrypted); /* not yet known */
+	bb_free(&in);
+	bb_init(&in);
+	bb_records(&in, CT_HS, 0x0303, fin, sizeof(fin), 0);
+	bb_records(&in, CT_ALERT, 0x0303, al, sizeof(al), 0);
+	ck_assert_int_eq(feed(&c, 0, in.p, in.len, 3), 0);
+	ck_assert(c.facts.dir[0].ccs && c.facts.dir[0].encrypted);
+	ck_assert_uint_eq(c.facts.nalerts, 1);
+	ck_assert(c.facts.alerts[0].encrypted);
+	ck_assert_uint_eq(c.facts.dir[0].nenc, 2);
+	ck_assert_uint_eq(c.facts.dir[0].enc[0].type, CT_HS);
+	ck_assert_uint_eq(c.facts.dir[0].enc[0].len, 40);
+	ck_assert_uint_eq(c.facts.anomaly[TLS_ANOM_MALFORMED_ALERT], 0);
+	for (i = 0; i < c.facts.nlog; i++)
+		if (c.facts.log[i].kind == TLS_LOG_CCS)
+			ck_assert(!(c.facts.log[i].flags & TLS_LOGF_COMPAT));
+	tls_conn_free(&c);
+	bb_free(&ch);
+	bb_free(&in);
+}
+END_TEST
+
+/* One OpenVPN-over-TCP packet: opcode, key id 0, session id, tls-auth
+ * fields when hmac > 0, `nack` acks (with the peer's session id), the
+ * message packet id unless an ack, then the payload. */
+static void
+ovpn_pkt(struct bb *out, unsigned op, size_t hmac, unsigned nack,
+	 uint32_t pid, const uint8_t *p, size_t n)
+{
+	unsigned i;
+
+	bb_open(out, 2);
+	bb_u8(out, op << 3);
+	bb_fill(out, 0x5e, 8);
+	if (hmac > 0) {
+		bb_fill(out, 0xa7, hmac);
+		bb_u32(out, pid + 1); /* replay packet id */
+		bb_u32(out, 0x5e3e7b98);
+	}
+	bb_u8(out, nack);
+	for (i = 0; i < nack; i++)
+		bb_u32(out, i);
+	if (nack > 0)
+		bb_fill(out, 0x19, 8);
+	if (op != 5)
+		bb_u32(out, pid);
+	if (n > 0)
+		bb_put(out, p, n);
+	bb_close(out);
+}
+
+/* TLS inside OpenVPN over TCP, with and without tls-auth (SHA-1 HMAC):
+ * the ClientHello split over two P_CONTROL packets, one of them repeated
+ * (a retransmission), with acks and a data packet between; the server's
+ * hello comes the same way.  The hellos are read, the JSON marker set,
+ * and the OpenVPN framing never reaches the record parser. */
+START_TEST(test_openvpn)
+{
+	static const size_t hmacs[] = {0, 20};
+	struct tls_conn c;
+	struct bb ch, m, sh, cl, sv;
+	size_t half;
+
+	bb_init(&ch);
+	bb_init(&m);
+	bb_init(&sh);
+	bb_init(&cl);
+	bb_init(&sv);
+	client_hello_records(&ch, FXC_SNI);
+	fx_server_hello(&m, 0, 0xc02f);
+	bb_hs(&sh, T_SERVER_HELLO, &m);
+	bb_free(&m);
+	bb_init(&m);
+	bb_records(&m, CT_HS, 0x0303, sh.p, sh.len, 0);
+	half = ch.len / 2;
+	ovpn_pkt(&cl, 7, hmacs[_i], 0, 0, NULL, 0);	      /* hard reset */
+	ovpn_pkt(&cl, 5, hmacs[_i], 1, 0, NULL, 0);	      /* ack */
+	ovpn_pkt(&cl, 4, hmacs[_i], 0, 1, ch.p, half);
+	ovpn_pkt(&cl, 4, hmacs[_i], 0, 1, ch.p, half);	      /* repeated */
+	ovpn_pkt(&cl, 6, hmacs[_i], 0, 0, (const uint8_t *)"\x16\x03", 2);
+	ovpn_pkt(&cl, 4, hmacs[_i], 1, 2, ch.p + half, ch.len - half);
+	ovpn_pkt(&sv, 8, hmacs[_i], 1, 0, NULL, 0);
+	ovpn_pkt(&sv, 4, hmacs[_i], 2, 1, m.p, m.len);
+	tls_conn_init(&c, NULL, NULL);
+	ck_assert_int_ge(feed(&c, 0, cl.p, cl.len, 1), 0);
+	ck_assert_int_ge(feed(&c, 1, sv.p, sv.len, 2), 0);
+	ck_assert(c.facts.dir[0].openvpn && c.facts.dir[1].openvpn);
+	ck_assert(c.facts.ch_seen && c.facts.sh_seen);
+	ck_assert_uint_eq(c.facts.sh.cipher, 0xc02f);
+	ck_assert_int_eq(c.facts.dir[0].detect, TLS_DETECT_TLS);
+	ck_assert_uint_eq(c.facts.dir[0].stop, TLS_STOP_NONE);
+	ck_assert_uint_eq(c.rd[0].ov.dups, 1);
+	ck_assert_uint_eq(c.rd[0].ov.control, 2);
+	tls_conn_free(&c);
+	/* A message packet id that skips ahead: control bytes were lost. */
+	bb_free(&cl);
+	bb_init(&cl);
+	ovpn_pkt(&cl, 7, hmacs[_i], 0, 0, NULL, 0);
+	ovpn_pkt(&cl, 4, hmacs[_i], 0, 2, ch.p, ch.len);
+	tls_conn_init(&c, NULL, NULL);
+	ck_assert_int_lt(feed(&c, 0, cl.p, cl.len, 1), 0);
+	ck_assert_uint_eq(c.facts.dir[0].stop, TLS_STOP_OPENVPN_FRAMING);
+	ck_assert(!c.facts.ch_seen);
+	tls_conn_free(&c);
+	bb_free(&ch);
+	bb_free(&m);
+	bb_free(&sh);
+	bb_free(&cl);
+	bb_free(&sv);
+}
+END_TEST
+
 /* TLS 1.3 built: the client rejects the server's flight with an
  * encrypted alert (19 bytes) instead of a Finished (53 with SHA-256). */
 START_TEST(test_tls13_rejected_flight)
@@ -2008,6 +2143,8 @@ tls_record_suite(void)
 	tcase_add_test(tc, test_many_records);
 	tcase_add_test(tc, test_empty_heartbeat_ccs);
 	tcase_add_test(tc, test_ccs_cuts_message);
+	tcase_add_test(tc, test_ccs_client_only_resumption);
+	tcase_add_loop_test(tc, test_openvpn, 0, 2);
 	tcase_add_test(tc, test_tls13_rejected_flight);
 	tcase_add_test(tc, test_gaps);
 	tcase_add_test(tc, test_not_tls);

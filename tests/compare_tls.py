@@ -13,7 +13,15 @@ Names in the JSON are mapped back to code points with tlsdiag's own
 registry tables (include/tlsdiag/*.def), so both sides compare numbers.
 Streams on ports tshark does not dissect as TLS are not compared (tshark
 does not see them), nor fields tshark left empty where tlsdiag found a value
-(tshark lost the message, e.g. to retransmissions it could not reassemble).  Prints one line per capture and "N passed, N failed".
+(tshark lost the message, e.g. to retransmissions it could not reassemble).
+
+One known tshark misreading is corrected, not ignored: a ServerHello whose
+version field is 0x0304 and that has no supported_versions extension is a
+TLS 1.3 draft (before -22) ServerHello, laid out without session id and
+compression (draft-ietf-tls-tls13-21 4.1.3); tshark parses it with the
+RFC 8446 layout, so the two bytes it shows as the session id length and the
+session id's first byte are the real cipher suite, and that is what the
+cipher is compared with (suricata-verify tls13-draft14).  Prints one line per capture and "N passed, N failed".
 """
 import collections
 import json
@@ -63,7 +71,8 @@ def tshark(pcap):
               "tls.handshake.extensions_server_name", "tls.handshake.version",
               "tls.handshake.extensions.supported_version",
               "tls.handshake.ciphersuite", "tls.handshake.random",
-              "tls.alert_message.desc"]
+              "tls.alert_message.desc", "tls.handshake.session_id_length",
+              "tls.handshake.session_id"]
     cmd = ["tshark", "-n", "-r", pcap, "-Y", "tls", "-T", "fields",
            "-E", "separator=\t", "-E", "occurrence=a"]
     for f in fields:
@@ -96,6 +105,11 @@ def tshark(pcap):
                 sv = ints(v[10])
                 c["version"] = sv[0] if sv else ints(v[9])[0]
                 c["cipher"] = ints(v[11])[0]
+                sidlen = ints(v[14])
+                if not sv and c["version"] == 0x0304 and sidlen:
+                    # The draft layout tshark misreads (see the top).
+                    sid = v[15].split(",")[0].replace(":", "")
+                    c["cipher"] = (sidlen[0] << 8) | int(sid[:2] or "0", 16)
         for d in ints(v[13]):
             c["alerts"].append(("client" if src == c["client"] else
                                 "server", d))

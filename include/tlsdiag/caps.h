@@ -176,4 +176,10 @@
  * One per core is the useful most; 64 covers the biggest sensors, and each
  * worker costs a flow table, a certificate cache and a trust store. */
 #define WORKERS_MAX 64
+
+/* Packet ids one OpenVPN control packet may acknowledge.  OpenVPN's own
+ * reliability layer sends at most RELIABLE_ACK_SIZE (8) per packet; a
+ * packet claiming more is not OpenVPN, and the cap bounds the header that
+ * is held while a packet is de-framed. */
+#define OVPN_ACKS_MAX 8
 #endif

@@ -59,6 +59,8 @@ struct reasm_dir {
 	bool fin_seen;
 	bool done;	   /* the consumer wants no more bytes */
 	uint32_t isn;	   /* SYN's sequence number, if syn_seen */
+	bool isn_alt_seen; /* an earlier SYN had another ISN (isn_alt) */
+	uint32_t isn_alt;
 	uint32_t next_seq; /* next byte to deliver */
 	uint32_t fin_seq;  /* sequence number of the FIN, if fin_seen */
 
@@ -86,7 +88,10 @@ void reasm_init(struct reasm_dir *d, const struct reasm_limits *limits,
     struct membudget *mb);
 
 /* A SYN (or SYN+ACK) with sequence number `seq` was seen in this direction.
- * A second SYN with another ISN before any data resets the stream. */
+ * A second SYN with another ISN before any data resets the stream.  The ISN
+ * it replaced is remembered: when SYNs of two ISNs alternate (a SYN+ACK
+ * retransmitted by a stale and a fresh incarnation of the server) the
+ * first data segment settles which one the stream follows. */
 void reasm_syn(struct reasm_dir *d, uint32_t seq);
 
 /* One segment: `len` payload bytes present at `p`, of `wire_len` on the

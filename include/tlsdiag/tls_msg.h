@@ -104,6 +104,7 @@ enum tls_stop {
 	TLS_STOP_RECORD_TOO_LONG,    /* "record_too_long" */
 	TLS_STOP_RECORD_BAD_TYPE,    /* "record_bad_type" */
 	TLS_STOP_RECORD_BAD_VERSION, /* "record_bad_version" */
+	TLS_STOP_OPENVPN_FRAMING,    /* "openvpn_framing": OpenVPN framing lost */
 	TLS_STOP_NREASONS
 };
 
@@ -473,6 +474,8 @@ struct tls_dir_facts {
 	uint8_t detect; /* enum tls_detect_kind of its first bytes */
 	bool upgraded;	/* plaintext first (detect says what), then TLS from
 			   byte upgrade_offset on (STARTTLS, CONNECT, PROXY) */
+	bool openvpn;	/* the TLS is carried in OpenVPN's control channel
+			   (OpenVPN over TCP, openvpn.h) */
 	uint64_t upgrade_offset;
 	uint8_t stop;	/* enum tls_stop */
 	bool ccs;	/* a ChangeCipherSpec was seen */
@@ -638,6 +641,11 @@ void tls_msg_alert(struct tls_facts *f, int dir, uint8_t level, uint8_t desc,
  * keys. */
 void tls_msg_ccs(struct tls_facts *f, int dir, bool compat, uint16_t rec_len,
 		 uint64_t ts_us);
+
+/* The last CCS of `dir`, taken for a compatibility one, turned out to
+ * change keys after all (a record after it shows it): the direction is
+ * encrypted from that CCS on, and its log entry loses TLS_LOGF_COMPAT. */
+void tls_msg_ccs_rekeyed(struct tls_facts *f, int dir);
 
 /* A record whose content is not parsed: encrypted (type 21, 22 after a
  * TLS <= 1.2 CCS; 23 always) or heartbeat (24). */

@@ -13,7 +13,9 @@
  *     ClientHello goes on; anything else (facts dir[d].detect says what)
  *     is plaintext scanned for TLS starting later, at the start of a chunk
  *     or a line or after a PROXY v2 header: STARTTLS, HTTP CONNECT, PROXY
- *     (facts dir[d].upgraded); after TLS_UPGRADE_SCAN_MAX bytes without
+ *     (facts dir[d].upgraded), or OpenVPN over TCP, whose control-channel
+ *     payload is then the direction's TLS stream (openvpn.h; facts
+ *     dir[d].openvpn); after TLS_UPGRADE_SCAN_MAX bytes without
  *     it the direction stops (stop = not_tls).
  *   - Record framing (RFC 8446 5.1, RFC 5246 6.2): records are streamed,
  *     never buffered whole, so a record split over many feeds and many
@@ -103,6 +105,7 @@
 #include "tlsdiag/caps.h"
 #include "tlsdiag/keylog.h"
 #include "tlsdiag/mem.h"
+#include "tlsdiag/openvpn.h"
 #include "tlsdiag/tls_detect.h"
 #include "tlsdiag/tls_msg.h"
 #include "tlsdiag/tlsdec.h"
@@ -138,6 +141,10 @@ struct tls_rdir {
 	bool line_start; /* plain: the last byte seen ended a line */
 	uint32_t plain_seen; /* plain: bytes scanned so far */
 	bool ccs_enc;	 /* TLS <= 1.2 CCS seen: 21, 22 unreadable */
+	bool ccs_guess;	 /* last CCS judged compat only by the silent peer */
+	bool ovpn;	 /* bytes are OpenVPN over TCP: de-framed first */
+	bool ovpn_inner; /* running on de-framed control payload */
+	struct ovpn_dir ov;
 	uint8_t pre_len; /* bytes held for tls_detect */
 	uint8_t pre[TLS_DETECT_MAX];
 
