@@ -36,7 +36,7 @@ ALIB_OBJS := $(patsubst src/%.c,$(AOBJ)/%.o,$(LIB_SRCS))
 TEST_BINS  := $(patsubst %,build/tests/%,$(TESTS))
 ATEST_BINS := $(patsubst %,build/tests-asan/%,$(TESTS))
 
-.PHONY: all deps deps-test demo check asan valgrind install clean bench fmt
+.PHONY: all deps deps-test demo check asan valgrind install clean bench bench-keylog fmt
 
 all: tlsdiag
 
@@ -97,6 +97,10 @@ demo: deps
 
 bench: tlsdiag
 	@sh tests/bench/run.sh
+
+# Handshakes per second with and without --keylog (records as root once).
+bench-keylog: tlsdiag
+	@bash tests/bench/keylog.sh
 
 install: tlsdiag
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

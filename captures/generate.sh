@@ -5,7 +5,8 @@
 # sslsplit, or a small tool from captures/tools/) on its own loopback port,
 # starts tcpdump on that port, runs one real client against it, stops tcpdump
 # and the server, and leaves captures/NAME.pcap (plus NAME.keylog, the
-# client's SSLKEYLOGFILE, for TLS 1.3 scenarios whose client can write one).
+# client's SSLKEYLOGFILE, for TLS 1.3 scenarios whose client can write one,
+# and for the TLS 1.2 scenarios named *-keylog).
 # NAME is VERSION-STACK-LABEL[-VARIANT]; README.md describes every file.
 #
 #   sudo bash captures/generate.sh            all scenarios
@@ -120,7 +121,8 @@ $(cat "$tmp/log/"*"$1"*.log 2>/dev/null | tail -n 20)"
 }
 
 # begin NAME: start a scenario.  Sets NAME, and KEYLOG (the key log path)
-# for TLS 1.3 scenarios.  Returns non-zero when PATTERN excludes NAME.
+# for TLS 1.3 scenarios and TLS 1.2 ones named *-keylog.  Returns non-zero
+# when PATTERN excludes NAME.
 begin() {
 	NAME=$1
 	spids=()
@@ -135,7 +137,7 @@ begin() {
 	rm -f "$top/$NAME.pcap" "$top/$NAME.keylog"
 	KEYLOG=
 	case $NAME in
-	tls13-*) KEYLOG=$top/$NAME.keylog ;;
+	tls13-* | tls12-*-keylog) KEYLOG=$top/$NAME.keylog ;;
 	esac
 	return 0
 }
@@ -1056,6 +1058,26 @@ fi
 if begin tls12-openssl-cert_name_mismatch-ip; then
 	srv_ossl 22008 good "$pki/inter.crt" -no_tls1_3
 	cap "tcp port 22008" cli_ossl_ip 22008
+	end
+fi
+
+# ---------------------------------------------------------------- TLS 1.2 keylog
+#
+# TLS 1.2 with the client's key log (CLIENT_RANDOM lines: the master
+# secret).  Only what follows each side's ChangeCipherSpec is encrypted:
+# its Finished, application data and any later alert.  A success, then
+# curl refusing a certificate that names another host: it checks the name
+# after the handshake, so its alert comes after its ChangeCipherSpec and is
+# encrypted; the key log reads its description.  The servers choose an
+# AEAD suite (ECDHE with AES-GCM), which tlsdiag can decrypt.
+if begin tls12-openssl-ok-keylog; then
+	srv_ossl 22101 good "$pki/inter.crt" -no_tls1_3
+	cap "tcp port 22101" cli_ossl 22101 good.test.tlsdiag
+	end
+fi
+if begin tls12-nginx-curl-cert_name_mismatch-keylog; then
+	srv_nginx 22102 "$(nginx_tls mismatch.test.tlsdiag other-chain.pem other)"
+	cap "tcp port 22102" cli_curl 22102 mismatch.test.tlsdiag --tls-max 1.2
 	end
 fi
 
