@@ -26,6 +26,14 @@
 # SOAK_FIND_SECONDS (default 30) and prints the highest rate with zero
 # drops (a run is stopped at the first rate that drops).
 #
+# The capture and the load: SOAK_PCAP (default the benchmark capture) and
+# SOAK_ARGS (more tlsdiag options).  With SOAK_UNIT=pps, SOAK_MBPS and
+# SOAK_RATES are packets per second (tcpreplay --pps) instead of Mbps: for
+# a capture of small packets whose cost is per handshake, such as
+# tests/bench/certcache.sh's 100,000 handshakes with SOAK_ARGS="--ca-file
+# captures/pki/trust.pem --no-cert-cache", where every chain is decoded and
+# validated and one core is the limit, not the replay.
+#
 # Settings: SOAK_SECONDS (1200), SOAK_MBPS (300), SOAK_WORKERS (1),
 # SOAK_SAMPLE (10), SOAK_WARMUP (120), SOAK_RATES ("100 200 300 400 500 600
 # 800 1000 1200 1500"), SOAK_BUFFER_KIB (tlsdiag -B, default its own),
@@ -39,7 +47,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 work=$here/work
-pcap=$work/bench.pcap
+pcap=${SOAK_PCAP:-$work/bench.pcap}
+UNIT=${SOAK_UNIT:-mbps}
+EXTRA=${SOAK_ARGS:-}
 TLSDIAG=${TLSDIAG:-$top/tlsdiag}
 SECONDS_RUN=${SOAK_SECONDS:-1200}
 MBPS=${SOAK_MBPS:-300}
@@ -59,7 +69,9 @@ die() { echo "soak: $*" >&2; exit 1; }
 command -v tcpreplay >/dev/null || die "tcpreplay is not installed (apt-get install tcpreplay)"
 [ -x "$TLSDIAG" ] || die "$TLSDIAG: not built (make)"
 mkdir -p "$work"
-[ -f "$pcap" ] || sh "$here/gen.sh"
+[ -f "$pcap" ] || [ -n "${SOAK_PCAP:-}" ] || sh "$here/gen.sh"
+[ -f "$pcap" ] || die "$pcap: no such capture"
+case $UNIT in mbps | pps) ;; *) die "SOAK_UNIT: mbps or pps" ;; esac
 
 tdpid=""
 rppid=""
@@ -96,14 +108,14 @@ run_one() {
 	[ -n "${SOAK_BUFFER_KIB:-}" ] && bopt="-B $SOAK_BUFFER_KIB"
 	rm -f "$json"
 	# shellcheck disable=SC2086
-	ip netns exec "$NS_C" "$TLSDIAG" -W "$w" $bopt -i "$VC" \
+	ip netns exec "$NS_C" "$TLSDIAG" -W "$w" $bopt $EXTRA -i "$VC" \
 	    --json "$json" --stats-interval "$SAMPLE" >"$log.out" 2>"$log" &
 	tdpid=$!
 	# The capture is open in well under a second; then replay.
 	sleep 2
 	kill -0 "$tdpid" 2>/dev/null || die "tlsdiag did not start: $(cat "$log")"
 	printf 'elapsed_s\trss_kb\tkernel_drops\n' >"$tsv"
-	ip netns exec "$NS_R" tcpreplay -i "$VR" --mbps="$mbps" --loop=0 \
+	ip netns exec "$NS_R" tcpreplay -i "$VR" --"$UNIT"="$mbps" --loop=0 \
 	    --unique-ip --duration="$secs" "$pcap" >"$rlog" 2>&1 &
 	rppid=$!
 	t0=$(date +%s)
@@ -139,7 +151,7 @@ run_one() {
 
 if [ "${SOAK_FIND:-0}" = 1 ]; then
 	echo "soak: zero-drop rate search, $FIND_SECONDS s per rate, capture $pcap"
-	printf 'workers\tmbps_asked\tmbps_sent\tpps_sent\tsent\treceived\tkernel_drops\n'
+	printf 'workers\t%s_asked\tmbps_sent\tpps_sent\tsent\treceived\tkernel_drops\n' "$UNIT"
 	for w in $FIND_WORKERS; do
 		best=0
 		for r in $RATES; do
@@ -149,12 +161,12 @@ if [ "${SOAK_FIND:-0}" = 1 ]; then
 			[ "$kdrop" = 0 ] || break
 			best=$r
 		done
-		echo "soak: -W $w: highest zero-drop rate $best Mbps"
+		echo "soak: -W $w: highest zero-drop rate $best $UNIT"
 	done
 	exit 0
 fi
 
-echo "soak: -W $WORKERS, $MBPS Mbps for $SECONDS_RUN s, capture $pcap"
+echo "soak: -W $WORKERS, $MBPS $UNIT for $SECONDS_RUN s, capture $pcap"
 run_one "$WORKERS" "$MBPS" "$SECONDS_RUN" "w$WORKERS-$MBPS"
 tsv=$work/soak-w$WORKERS-$MBPS.tsv
 echo "soak: RSS (KiB) and kernel drops every $SAMPLE s:"
