@@ -737,9 +737,23 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	if (c == NULL)
 		return;
 	d = fidx(c, dir);
+	/* Waiting for the server's flight after the client's close: bytes
+	 * that come CONN_LINGER_US or more after it are no part of it (the
+	 * flow table hands a packet's bytes over before the packet). */
+	if (c->p_facts != NULL && ts_us - c->p_ts >= CONN_LINGER_US) {
+		conn_flush(cx, f, c, false);
+		return;
+	}
 	st = tls_conn_feed(&c->tc, d, p, len, ts_us);
 	if (st < 0)
 		flow_dir_done(f, dir);
+	if (c->p_facts != NULL) {
+		/* The server's flight, for the record only (the judge has
+		 * p_facts): when its ServerHello came. */
+		if (c->tc.facts.sh_seen && c->sh_ts == 0)
+			c->sh_ts = ts_us;
+		return;
+	}
 	/* A client that turned out to upgrade to TLS (a PROXY header in its
 	 * own segment before the ClientHello) is not "not TLS" after all. */
 	if (c->pending && c->p_kind == CONN_NOT_TLS &&
