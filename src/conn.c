@@ -48,6 +48,19 @@ struct conn {
 	const struct pkt *last_kept; /* the last packet appended */
 
 	bool pending;
+	/* The client closed (FIN or RST) after its ClientHello while the
+	 * server had not: the server's flight may be in flight still.  When
+	 * the result would have been handed over, the facts are kept as they
+	 * are then (p_facts, for the judge) and the server's bytes are still
+	 * parsed, so that its certificates are recorded, until the server
+	 * closes too or CONN_LINGER_US pass since the client's close.  The
+	 * result and its cause stay what they were without the wait. */
+	bool p_client_closed;
+	struct tls_facts *p_facts; /* owned, charged; non-NULL: waiting for
+				      the server.  A shallow copy: its
+				      buffers are the live facts', which
+				      never replace them */
+	uint64_t p_sh_ts; /* sh_ts when p_facts was taken */
 	uint64_t p_app; /* client records of type 23 when it became pending */
 	enum conn_result_kind p_kind;
 	const char *p_reason;
@@ -280,7 +293,8 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 	    uint64_t ts, bool ending)
 {
 	struct conn_result r;
-	struct certcheck cc;
+	struct certcheck cc, jcc;
+	struct conn_judged judged;
 	struct flow view;
 	const struct flow *fv = f;
 
@@ -346,14 +360,38 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 			    fv->af, fv->addr[FLOW_S2C], &cc);
 			r.certs = &cc;
 		}
+		if (c->p_facts != NULL) {
+			/* The judge's view: the connection when the client
+			 * closed, its certificates judged as they were. */
+			memset(&judged, 0, sizeof(judged));
+			judged.facts = c->p_facts;
+			judged.server_hello_ts = c->p_sh_ts;
+			if (cx->certs != NULL &&
+			    (c->p_facts->cert[TLS_DIR_S2C].present ||
+			     c->p_facts->cert[TLS_DIR_C2S].present)) {
+				certcheck_run(cx->certs, c->p_facts,
+				    (int64_t)((c->p_sh_ts != 0 ? c->p_sh_ts
+							       : f->first_ts) /
+					      1000000u),
+				    fv->af, fv->addr[FLOW_S2C], &jcc);
+				judged.certs = &jcc;
+			}
+			r.judged = &judged;
+		}
 		if (cx->emit != NULL)
 			cx->emit(cx->out_ctx, &r);
 		if (r.certs != NULL)
 			certcheck_release(cx->certs, &cc);
+		if (r.judged != NULL && judged.certs != NULL)
+			certcheck_release(cx->certs, &jcc);
 		if (cx->pcap != NULL && kind != CONN_ESTABLISHED)
 			keep_write(cx, c, f);
 	}
 	keep_free(cx, c);
+	if (c->p_facts != NULL) {
+		free(c->p_facts);
+		mem_release(cx->mem, sizeof(*c->p_facts));
+	}
 	if (!ending && cx->ft != NULL)
 		flow_decided(cx->ft, f);
 	tls_conn_free(&c->tc);
@@ -718,9 +756,23 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 	if (c == NULL)
 		return;
 	d = fidx(c, dir);
+	/* Waiting for the server's flight after the client's close: bytes
+	 * that come CONN_LINGER_US or more after it are no part of it (the
+	 * flow table hands a packet's bytes over before the packet). */
+	if (c->p_facts != NULL && ts_us - c->p_ts >= CONN_LINGER_US) {
+		conn_flush(cx, f, c, false);
+		return;
+	}
 	st = tls_conn_feed(&c->tc, d, p, len, ts_us);
 	if (st < 0)
 		flow_dir_done(f, dir);
+	if (c->p_facts != NULL) {
+		/* The server's flight, for the record only (the judge has
+		 * p_facts): when its ServerHello came. */
+		if (c->tc.facts.sh_seen && c->sh_ts == 0)
+			c->sh_ts = ts_us;
+		return;
+	}
 	/* A client that turned out to upgrade to TLS (a PROXY header in its
 	 * own segment before the ClientHello) is not "not TLS" after all. */
 	if (c->pending && c->p_kind == CONN_NOT_TLS &&
@@ -786,11 +838,49 @@ server_half_lost(const struct conn *c)
 	       ((cd->hs_mask & (1u << 16)) || cd->encrypted);
 }
 
+/* The client closed after its ClientHello, the server has not: the
+ * failure is known, but the server's flight may still be on its way, and
+ * its certificates are facts worth having.  The result waits, as a pending
+ * one (see conn_packet). */
+static void
+conn_pend_client_close(struct conn *c, const char *reason, uint64_t ts)
+{
+	c->pending = true;
+	c->p_client_closed = true;
+	c->p_kind = CONN_FAILED;
+	c->p_reason = reason;
+	c->p_dir = TLS_DIR_C2S;
+	c->p_ts = ts;
+	c->p_app = c->tc.facts.dir[TLS_DIR_C2S].appdata_records;
+}
+
+/* Keep the facts as they are now for the judge, and go on waiting for the
+ * server's bytes.  False (nothing kept) when the budget refuses: the
+ * result is then handed over now, as it would have been. */
+static bool
+conn_snapshot(struct conn_ctx *cx, struct conn *c)
+{
+	if (!mem_reserve(cx->mem, sizeof(*c->p_facts))) {
+		cx->nomem++;
+		return false;
+	}
+	c->p_facts = malloc(sizeof(*c->p_facts));
+	if (c->p_facts == NULL) {
+		mem_release(cx->mem, sizeof(*c->p_facts));
+		cx->nomem++;
+		return false;
+	}
+	*c->p_facts = c->tc.facts;
+	c->p_sh_ts = c->sh_ts;
+	return true;
+}
+
 static void
 conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 {
 	struct conn_ctx *cx = ctx;
 	struct conn *c = conn_of(f);
+	const struct flow_dir *sd;
 	int s;
 
 	(void)dir;
@@ -804,35 +894,70 @@ conn_packet(void *ctx, struct flow *f, int dir, const struct pkt *p)
 	if (cx->pcap != NULL)
 		keep_packet(cx, c, p);
 	if (c->pending) {
+		sd = &f->dir[fidx(c, TLS_DIR_S2C)];
+		if (c->p_facts != NULL) {
+			/* Waiting for the rest of the server's flight. */
+			if (sd->rst || sd->fin ||
+			    p->ts_us - c->p_ts >= CONN_LINGER_US)
+				conn_flush(cx, f, c, false);
+			else
+				c->flip = false;
+			return;
+		}
 		/* Closed (an RST, or FINs both ways), or waited long enough. */
-		if (f->dir[0].rst || f->dir[1].rst ||
-		    (f->dir[0].fin && f->dir[1].fin) ||
-		    p->ts_us - c->p_ts >= CONN_LINGER_US)
-			conn_flush(cx, f, c, false);
-		else
+		if (!(f->dir[0].rst || f->dir[1].rst ||
+		      (f->dir[0].fin && f->dir[1].fin) ||
+		      p->ts_us - c->p_ts >= CONN_LINGER_US)) {
 			c->flip = false;
+			return;
+		}
+		if (c->p_client_closed && !sd->rst && !sd->fin &&
+		    p->ts_us - c->p_ts < CONN_LINGER_US &&
+		    conn_snapshot(cx, c)) {
+			c->flip = false;
+			return;
+		}
+		conn_flush(cx, f, c, false);
 		return;
 	}
 	if (c->tc.facts.ch_seen && !server_half_lost(c)) {
+		sd = &f->dir[fidx(c, TLS_DIR_S2C)];
 		/* An RST after the ClientHello, before the outcome. */
 		for (s = 0; s < 2; s++) {
-			if (f->dir[fidx(c, s)].rst) {
-				conn_finish(cx, f, c, true, CONN_FAILED,
-					    "reset_after_client_hello", s,
-					    p->ts_us, false);
+			if (!f->dir[fidx(c, s)].rst)
+				continue;
+			if (s == TLS_DIR_C2S && !sd->rst && !sd->fin &&
+			    conn_snapshot(cx, c)) {
+				conn_pend_client_close(c,
+				    "reset_after_client_hello", p->ts_us);
+				c->flip = false;
 				return;
 			}
+			conn_finish(cx, f, c, true, CONN_FAILED,
+				    "reset_after_client_hello", s, p->ts_us,
+				    false);
+			return;
 		}
 		for (s = 0; s < 2; s++) {
 			if (!f->dir[fidx(c, s)].fin)
 				continue;
-			if (tls13_client_done(c))
+			if (tls13_client_done(c)) {
 				conn_finish(cx, f, c, true, CONN_ESTABLISHED,
 					    NULL, -1, p->ts_us, false);
-			else
-				conn_finish(cx, f, c, true, CONN_FAILED,
-					    "closed_after_client_hello", s,
-					    p->ts_us, false);
+				return;
+			}
+			if (s == TLS_DIR_C2S && !sd->fin && !sd->rst) {
+				/* Pending as before; the wait for the server
+				 * begins where it would have been handed
+				 * over. */
+				conn_pend_client_close(c,
+				    "closed_after_client_hello", p->ts_us);
+				c->flip = false;
+				return;
+			}
+			conn_finish(cx, f, c, true, CONN_FAILED,
+				    "closed_after_client_hello", s, p->ts_us,
+				    false);
 			return;
 		}
 	}

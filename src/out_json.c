@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -338,10 +339,12 @@ json_str_list(FILE *out, const char *const *v, unsigned n)
 	fputc(']', out);
 }
 
-/* One decoded certificate.  Names, SANs and URLs are attacker-chosen and
- * go through the escaper like every string. */
+/* One decoded certificate, all but its closing brace and what depends on
+ * the connection: it depends on the certificate alone, so that
+ * json_cert() may keep it with the cached certificate.  Names, SANs and
+ * URLs are attacker-chosen and go through the escaper like every string. */
 static void
-json_cert(FILE *out, const struct x509_cert *c, bool decrypted)
+json_cert_body(FILE *out, const struct x509_cert *c)
 {
 	char hex[65];
 	unsigned i;
@@ -353,7 +356,7 @@ json_cert(FILE *out, const struct x509_cert *c, bool decrypted)
 	json_str(out, hex);
 	fprintf(out, ", \"der_len\": %" PRIu32, c->der_len);
 	if (c->malformed) {
-		fputs(", \"malformed\": true}", out);
+		fputs(", \"malformed\": true", out);
 		return;
 	}
 	fputs(", \"subject\": ", out);
@@ -395,8 +398,38 @@ json_cert(FILE *out, const struct x509_cert *c, bool decrypted)
 	fputs(", \"ca_issuers\": ", out);
 	json_str_list(out, c->ca_issuers_url, c->nca_issuers);
 	fputc('}', out);
-	/* Read from TLS 1.3 records opened with a key log. */
-	if (decrypted)
+}
+
+/* One decoded certificate.  The body is rendered once per cached
+ * certificate and kept with it (x509_cert_set_memo): a capture of many
+ * handshakes to one server writes the same chain over and over. */
+static void
+json_cert(FILE *out, const struct x509_cert *c, bool decrypted)
+{
+	const char *memo;
+	size_t len;
+
+	memo = x509_cert_memo(c, &len);
+	if (memo == NULL && x509_cert_memo_settable(c)) {
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *m = open_memstream(&buf, &n);
+
+		if (m != NULL) {
+			json_cert_body(m, c);
+			if (fclose(m) == 0 && n > 0)
+				(void)x509_cert_set_memo(c, buf, n);
+			free(buf);
+			memo = x509_cert_memo(c, &len);
+		}
+	}
+	if (memo != NULL)
+		fwrite(memo, 1, len, out);
+	else
+		json_cert_body(out, c);
+	/* Read from TLS 1.3 records opened with a key log (a malformed
+	 * certificate says only that it is). */
+	if (decrypted && !c->malformed)
 		fputs(", \"decrypted\": true", out);
 	fputc('}', out);
 }

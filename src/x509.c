@@ -935,6 +935,10 @@ struct x509_entry {
 	size_t charge; /* bytes charged to the cache's budget */
 	unsigned refs;
 	bool in_cache;
+	uint64_t h64; /* der_hash64() of the DER: the cache's bucket */
+	struct x509_cache *cache; /* holding it (in_cache), for the budget */
+	char *memo; /* owned: x509_cert_set_memo()'s bytes, charged */
+	size_t memo_len;
 	struct x509_entry *hnext;	/* hash chain (cache or store) */
 	struct x509_entry *prev, *next; /* cache LRU, most recent first */
 };
@@ -956,6 +960,7 @@ entry_free(struct x509_entry *e)
 		wolfSSL_X509_free(e->x);
 	free(e->der);
 	free(e->strs);
+	free(e->memo);
 	free(e);
 }
 
@@ -1569,6 +1574,34 @@ key64(const uint8_t *k)
 	return v;
 }
 
+/* A fast, non-cryptographic hash of the DER (at most X509_DER_MAX bytes),
+ * eight bytes a step.  It only picks the bucket and rules out most
+ * candidates: a hit is confirmed by comparing the whole DER (or, when the
+ * entry kept none, the SHA-256), so a collision costs a compare, never a
+ * wrong certificate.  SHA-256 of every certificate of every connection
+ * was most of the time of a capture of one server's handshakes. */
+static uint64_t
+der_hash64(const uint8_t *p, size_t len)
+{
+	const uint64_t m = 0x9E3779B97F4A7C15u;
+	uint64_t h = 0xCBF29CE484222325u ^ len, v;
+	size_t i = 0;
+
+	if (len > X509_DER_MAX)
+		len = X509_DER_MAX;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&v, p + i, sizeof(v));
+		h = (h ^ v) * m;
+		h ^= h >> 29;
+	}
+	v = 0;
+	if (i < len)
+		memcpy(&v, p + i, len - i);
+	h = (h ^ v) * m;
+	h ^= h >> 32;
+	return h;
+}
+
 struct x509_cache *
 x509_cache_new(size_t max_certs, size_t max_chains, struct membudget *mb)
 {
@@ -1597,7 +1630,7 @@ x509_cache_new(size_t max_certs, size_t max_chains, struct membudget *mb)
 static void
 cert_unlink(struct x509_cache *c, struct x509_entry *e)
 {
-	struct x509_entry **pp = &c->ctab[key64(e->cert.sha256) & c->cmask];
+	struct x509_entry **pp = &c->ctab[e->h64 & c->cmask];
 
 	while (*pp != NULL && *pp != e)
 		pp = &(*pp)->hnext;
@@ -1613,6 +1646,11 @@ cert_unlink(struct x509_cache *c, struct x509_entry *e)
 		c->ctail = e->prev;
 	e->prev = e->next = e->hnext = NULL;
 	e->in_cache = false;
+	e->cache = NULL;
+	/* The memo was charged with the entry: it goes with the charge. */
+	free(e->memo);
+	e->memo = NULL;
+	e->memo_len = 0;
 	mem_release(c->mb, e->charge);
 	e->charge = 0;
 	c->st.certs--;
@@ -1707,12 +1745,35 @@ cert_to_front(struct x509_cache *c, struct x509_entry *e)
 	c->chead = e;
 }
 
+/* Is e the certificate der (len bytes, fast hash h)?  The DER the entry
+ * owns decides; an entry without one (too large, or malformed) is matched
+ * by its SHA-256 and length as before, *fp computed on first need. */
+static bool
+entry_is(const struct x509_entry *e, const uint8_t *der, size_t len,
+	 uint64_t h, uint8_t fp[32], bool *have_fp)
+{
+	if (e->h64 != h ||
+	    e->cert.der_len != (len > UINT32_MAX ? UINT32_MAX : len))
+		return false;
+	if (e->der != NULL && len <= X509_DER_MAX)
+		return memcmp(e->der, der, len) == 0;
+	if (!*have_fp) {
+		wc_Sha256Hash(der,
+			      (word32)(len > X509_DER_MAX ? X509_DER_MAX : len),
+			      fp);
+		*have_fp = true;
+	}
+	return memcmp(e->cert.sha256, fp, 32) == 0;
+}
+
 const struct x509_cert *
 x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 {
 	uint8_t fp[32];
+	bool have_fp = false;
 	struct x509_entry *e;
 	size_t charge;
+	uint64_t h;
 
 	if (c == NULL) {
 		e = entry_decode(der, len);
@@ -1720,11 +1781,9 @@ x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 			e->refs = 1;
 		return e != NULL ? &e->cert : NULL;
 	}
-	wc_Sha256Hash(der, (word32)(len > X509_DER_MAX ? X509_DER_MAX : len),
-		      fp);
-	for (e = c->ctab[key64(fp) & c->cmask]; e != NULL; e = e->hnext)
-		if (memcmp(e->cert.sha256, fp, sizeof(fp)) == 0 &&
-		    e->cert.der_len == (len > UINT32_MAX ? UINT32_MAX : len)) {
+	h = der_hash64(der, len);
+	for (e = c->ctab[h & c->cmask]; e != NULL; e = e->hnext)
+		if (entry_is(e, der, len, h, fp, &have_fp)) {
 			c->st.cert_hits++;
 			e->refs++;
 			cert_to_front(c, e);
@@ -1735,6 +1794,7 @@ x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 	if (e == NULL)
 		return NULL;
 	e->refs = 1;
+	e->h64 = h;
 	charge = sizeof(*e) + (e->der != NULL ? len : 0) +
 		 (e->x != NULL ? len + X509_WOLF_OVERHEAD : 0);
 	charge += e->strs_len;
@@ -1753,8 +1813,9 @@ x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 	}
 	e->charge = charge;
 	e->in_cache = true;
-	e->hnext = c->ctab[key64(fp) & c->cmask];
-	c->ctab[key64(fp) & c->cmask] = e;
+	e->cache = c;
+	e->hnext = c->ctab[h & c->cmask];
+	c->ctab[h & c->cmask] = e;
 	e->next = c->chead;
 	if (c->chead != NULL)
 		c->chead->prev = e;
@@ -1778,6 +1839,54 @@ x509_cert_put(struct x509_cache *c, const struct x509_cert *cert)
 		e->refs--;
 	if (e->refs == 0 && !e->in_cache)
 		entry_free(e);
+}
+
+const char *
+x509_cert_memo(const struct x509_cert *cert, size_t *len)
+{
+	const struct x509_entry *e;
+
+	*len = 0;
+	if (cert == NULL)
+		return NULL;
+	e = entry_of(cert);
+	*len = e->memo_len;
+	return e->memo;
+}
+
+bool
+x509_cert_memo_settable(const struct x509_cert *cert)
+{
+	const struct x509_entry *e;
+
+	if (cert == NULL)
+		return false;
+	e = entry_of(cert);
+	return e->in_cache && e->cache != NULL && e->memo == NULL;
+}
+
+bool
+x509_cert_set_memo(const struct x509_cert *cert, const char *buf, size_t len)
+{
+	struct x509_entry *e;
+
+	if (cert == NULL)
+		return false;
+	e = entry_of(cert);
+	if (!e->in_cache || e->cache == NULL || e->memo != NULL || len == 0 ||
+	    len > X509_MEMO_MAX)
+		return false;
+	if (!mem_reserve(e->cache->mb, len))
+		return false;
+	e->memo = malloc(len);
+	if (e->memo == NULL) {
+		mem_release(e->cache->mb, len);
+		return false;
+	}
+	memcpy(e->memo, buf, len);
+	e->memo_len = len;
+	e->charge += len;
+	return true;
 }
 
 bool

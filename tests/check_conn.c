@@ -37,6 +37,11 @@ struct seen {
 	unsigned nalerts;
 	uint8_t alert_desc, alert_level, alert_dir;
 	unsigned server_certs;
+	/* r->judged: the facts as they were when the client closed. */
+	bool judged;
+	bool judged_sh_seen;
+	unsigned judged_server_certs;
+	uint64_t judged_sh_ts;
 };
 
 static void
@@ -71,6 +76,16 @@ emit(void *ctx, const struct conn_result *r)
 		s->alert_dir = r->facts->alerts[0].dir;
 	}
 	s->server_certs = r->facts->cert[TLS_DIR_S2C].ncerts;
+	s->judged = r->judged != NULL;
+	s->judged_sh_seen = false;
+	s->judged_server_certs = 0;
+	s->judged_sh_ts = 0;
+	if (r->judged != NULL) {
+		s->judged_sh_seen = r->judged->facts->sh_seen;
+		s->judged_server_certs =
+		    r->judged->facts->cert[TLS_DIR_S2C].ncerts;
+		s->judged_sh_ts = r->judged->server_hello_ts;
+	}
 }
 
 /* One test connection: a flow table with conn as its consumer. */
@@ -508,8 +523,16 @@ START_TEST(test_close_after_client_hello)
 	tc_handshake(&t);
 	tc_replay(&t, &cap_tls12, (size_t)close_cases[_i].segs, 0);
 	ck_assert_int_eq(t.seen.n, 0);
-	if (close_cases[_i].flags & TH_RST) {
-		/* An RST ends the connection: handed over at once. */
+	if ((close_cases[_i].flags & TH_RST) && close_cases[_i].from_client) {
+		/* The client's RST: the server's flight may still be on its
+		 * way (test_client_close_late_flight); the server's own RST
+		 * ends the wait. */
+		tc_send(&t, true, close_cases[_i].flags, NULL, 0);
+		ck_assert_int_eq(t.seen.n, 0);
+		tc_send(&t, false, TH_RST, NULL, 0);
+		ck_assert_int_eq(t.seen.n, 1);
+	} else if (close_cases[_i].flags & TH_RST) {
+		/* The server's RST ends the connection: handed over at once. */
 		tc_send(&t, close_cases[_i].from_client, close_cases[_i].flags,
 			NULL, 0);
 		ck_assert_int_eq(t.seen.n, 1);
@@ -581,6 +604,150 @@ START_TEST(test_linger_bound)
 	ck_assert_str_eq(t.seen.reason, "closed_after_client_hello");
 	tc_free(&t);
 	ck_assert_int_eq(t.seen.n, 1);
+}
+END_TEST
+
+/*
+ * The client closes right after its ClientHello (a FIN and then an RST, or
+ * an RST alone: reddit's and pinterest's clients in the corpus), and the
+ * server's flight, already on its way, arrives after that.  Its
+ * certificates are recorded; the result, its reason and what the judge
+ * sees (r->judged) are those of the connection as the client closed it.
+ */
+static const struct {
+	bool fin_first;	  /* the client's FIN, then its RST */
+	bool late_flight; /* the server's flight after the client's close */
+	uint8_t sclose;	  /* how the server ends: TH_RST, TH_FIN, 0: the
+			     capture ends */
+	const char *reason;
+} late_cases[] = {
+    {false, true, TH_RST, "reset_after_client_hello"},
+    {false, false, TH_RST, "reset_after_client_hello"},
+    {true, true, TH_RST, "closed_after_client_hello"},
+    {true, false, TH_RST, "closed_after_client_hello"},
+    {false, true, TH_FIN, "reset_after_client_hello"},
+    {false, true, 0, "reset_after_client_hello"},
+};
+
+START_TEST(test_client_close_late_flight)
+{
+	struct tconn t;
+	uint64_t close_ts;
+
+	tc_init(&t, 40300, 443);
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, 1, 0); /* the ClientHello */
+	if (late_cases[_i].fin_first) {
+		tc_send(&t, true, TH_FIN | TH_ACK, NULL, 0);
+		ck_assert_int_eq(t.seen.n, 0);
+	}
+	/* The client's close: its FIN when it sent one. */
+	close_ts = t.ts + (late_cases[_i].fin_first ? 0 : MS);
+	tc_send(&t, true, TH_RST | TH_ACK, NULL, 0);
+	/* The failure is known, but the server's flight may be in flight. */
+	ck_assert_int_eq(t.seen.n, 0);
+	if (late_cases[_i].late_flight) {
+		tc_replay_from(&t, &cap_tls12, 1, 2); /* SH .. SHD, 2 certs */
+		ck_assert_int_eq(t.seen.n, 0);
+	}
+	if (late_cases[_i].sclose != 0)
+		tc_send(&t, false, late_cases[_i].sclose | TH_ACK, NULL, 0);
+	else
+		flow_finish(t.ft);
+	ck_assert_int_eq(t.seen.n, 1);
+	/* The result is the client's close, whatever came after it. */
+	ck_assert_int_eq(t.seen.result, CONN_FAILED);
+	ck_assert_str_eq(t.seen.reason, late_cases[_i].reason);
+	ck_assert_int_eq(t.seen.reason_dir, TLS_DIR_C2S);
+	ck_assert_int_eq(t.seen.closer, late_cases[_i].fin_first
+					    ? CONN_CLOSER_CLIENT_FIN
+					    : CONN_CLOSER_CLIENT_RST);
+	ck_assert_uint_eq(t.seen.outcome_ts, close_ts);
+	/* The server's certificates are facts of the connection. */
+	ck_assert_uint_eq(t.seen.server_certs,
+			  late_cases[_i].late_flight ? 2 : 0);
+	ck_assert_uint_eq(t.seen.version,
+			  late_cases[_i].late_flight ? 0x0303 : 0);
+	if (late_cases[_i].late_flight)
+		ck_assert_uint_gt(t.seen.sh_ts, close_ts);
+	else
+		ck_assert_uint_eq(t.seen.sh_ts, 0);
+	/* The judge's view is the connection as the client closed it: no
+	 * ServerHello, no certificate, as without the late flight. */
+	ck_assert(t.seen.judged);
+	ck_assert(!t.seen.judged_sh_seen);
+	ck_assert_uint_eq(t.seen.judged_server_certs, 0);
+	ck_assert_uint_eq(t.seen.judged_sh_ts, 0);
+	tc_free(&t); /* and the kept copy of the facts is released */
+	ck_assert_int_eq(t.seen.n, 1);
+}
+END_TEST
+
+/* The wait for the server's flight is bounded: bytes that arrive
+ * CONN_LINGER (1 s of packet time) or more after the client's close are
+ * not part of the connection's facts; just within it, they are. */
+static const struct {
+	uint64_t delay_ms; /* from the client's RST to the server's flight */
+	unsigned certs;
+} linger_cases[] = {
+    {1100, 0},
+    {1000, 0},
+    {900, 2},
+};
+
+START_TEST(test_client_close_flight_too_late)
+{
+	struct tconn t;
+	uint64_t close_ts;
+
+	tc_init(&t, 40310, 443);
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, 1, 0);
+	tc_send(&t, true, TH_RST | TH_ACK, NULL, 0);
+	close_ts = t.ts;
+	ck_assert_int_eq(t.seen.n, 0); /* waiting for the server */
+	/* tc_send adds 1 ms per packet. */
+	t.ts = close_ts + linger_cases[_i].delay_ms * MS - MS;
+	tc_replay_from(&t, &cap_tls12, 1, 2);
+	ck_assert_uint_eq(t.ts, close_ts + linger_cases[_i].delay_ms * MS);
+	if (linger_cases[_i].certs == 0) {
+		/* Handed over by the late packet, without its bytes. */
+		ck_assert_int_eq(t.seen.n, 1);
+	} else {
+		ck_assert_int_eq(t.seen.n, 0);
+		tc_send(&t, false, TH_RST | TH_ACK, NULL, 0);
+		ck_assert_int_eq(t.seen.n, 1);
+	}
+	ck_assert_int_eq(t.seen.result, CONN_FAILED);
+	ck_assert_str_eq(t.seen.reason, "reset_after_client_hello");
+	ck_assert_uint_eq(t.seen.server_certs, linger_cases[_i].certs);
+	ck_assert_uint_eq(t.seen.version,
+			  linger_cases[_i].certs != 0 ? 0x0303 : 0);
+	ck_assert_uint_eq(t.seen.outcome_ts, close_ts);
+	tc_free(&t);
+	ck_assert_int_eq(t.seen.n, 1);
+}
+END_TEST
+
+/* No room in the budget for the copy of the facts: the result is handed
+ * over at the client's close, as it was before the wait existed. */
+START_TEST(test_client_close_nomem)
+{
+	struct tconn t;
+
+	tc_init(&t, 40320, 443);
+	tc_handshake(&t);
+	tc_replay(&t, &cap_tls12, 1, 0);
+	t.mb.cap = t.mb.used + 1; /* not one tls_facts more */
+	tc_send(&t, true, TH_RST | TH_ACK, NULL, 0);
+	ck_assert_int_eq(t.seen.n, 1);
+	ck_assert_str_eq(t.seen.reason, "reset_after_client_hello");
+	ck_assert(!t.seen.judged);
+	ck_assert_uint_eq(t.cx.nomem, 1);
+	tc_replay_from(&t, &cap_tls12, 1, 2);
+	ck_assert_int_eq(t.seen.n, 1);
+	ck_assert_uint_eq(t.seen.server_certs, 0);
+	tc_free(&t);
 }
 END_TEST
 
@@ -820,6 +987,13 @@ conn_suite(void)
 	    (int)(sizeof(close_cases) / sizeof(close_cases[0])));
 	tcase_add_test(tc, test_late_alert_kept);
 	tcase_add_test(tc, test_linger_bound);
+	tcase_add_loop_test(
+	    tc, test_client_close_late_flight, 0,
+	    (int)(sizeof(late_cases) / sizeof(late_cases[0])));
+	tcase_add_loop_test(
+	    tc, test_client_close_flight_too_late, 0,
+	    (int)(sizeof(linger_cases) / sizeof(linger_cases[0])));
+	tcase_add_test(tc, test_client_close_nomem);
 	tcase_add_test(tc, test_alert_after_handshake);
 	tcase_add_loop_test(
 	    tc, test_not_tls, 0,

@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "tlsdiag/out_json.h"
 #include "tlsdiag/tls_names.h"
+#include "tlsdiag/x509.h"
 
 /* out_json_string() of n bytes, as a C string (caller frees). */
 static char *
@@ -369,6 +370,95 @@ START_TEST(test_object_not_tls)
 }
 END_TEST
 
+/* A file's bytes (caller frees). */
+static uint8_t *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Decoded certificates are written the same whether their JSON was kept
+ * with the cached certificate (x509_cert_set_memo) or made afresh: the
+ * first object through a cache makes the memos, the second is written
+ * from them, and both equal the object of certificates decoded without a
+ * cache.  A malformed one too, and with "decrypted" after the memo. */
+static const char *const memo_files[] = {
+    "tests/fixtures/x509/tls12-openssl-cert_incomplete_chain.leaf.der",
+    "tests/fixtures/x509/rdn20.der",
+    "tests/fixtures/x509/critext.der",
+};
+
+START_TEST(test_object_cert_memo)
+{
+	static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x07};
+	struct membudget mb = {0};
+	struct x509_cache *c = x509_cache_new(16, 16, &mb);
+	struct fixture x;
+	struct certcheck cached, fresh;
+	uint8_t *der[3];
+	size_t len[3], mlen;
+	char *first, *second, *plain;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(c);
+	fixture_init(&x);
+	x.fa.cert[1].decrypted = _i == 1;
+	memset(&cached, 0, sizeof(cached));
+	memset(&fresh, 0, sizeof(fresh));
+	for (i = 0; i < 3; i++) {
+		der[i] = slurp(memo_files[i], &len[i]);
+		cached.server.cert[i] = x509_cert_get(c, der[i], len[i]);
+		fresh.server.cert[i] = x509_cert_get(NULL, der[i], len[i]);
+	}
+	cached.server.cert[3] = x509_cert_get(c, junk, sizeof(junk));
+	fresh.server.cert[3] = x509_cert_get(NULL, junk, sizeof(junk));
+	ck_assert(cached.server.cert[3]->malformed);
+	cached.server.n = fresh.server.n = 4;
+
+	x.r.certs = &fresh;
+	plain = write_object(&x.r);
+	x.r.certs = &cached;
+	for (i = 0; i < 4; i++)
+		ck_assert_ptr_null(x509_cert_memo(cached.server.cert[i], &mlen));
+	first = write_object(&x.r);
+	for (i = 0; i < 4; i++) {
+		ck_assert_ptr_nonnull(
+		    x509_cert_memo(cached.server.cert[i], &mlen));
+		ck_assert_uint_gt(mlen, 0);
+	}
+	second = write_object(&x.r);
+	ck_assert_str_eq(first, plain);
+	ck_assert_str_eq(second, plain);
+	ck_assert_ptr_nonnull(strstr(plain, "\"subject\": "));
+	ck_assert_ptr_nonnull(strstr(plain, "\"malformed\": true}"));
+	ck_assert((strstr(plain, "\"decrypted\": true") != NULL) == (_i == 1));
+	free(plain);
+	free(first);
+	free(second);
+	for (i = 0; i < 4; i++) {
+		x509_cert_put(c, cached.server.cert[i]);
+		x509_cert_put(NULL, fresh.server.cert[i]);
+	}
+	for (i = 0; i < 3; i++)
+		free(der[i]);
+	x509_cache_free(c);
+	ck_assert_uint_eq(mb.used, 0);
+}
+END_TEST
+
 static Suite *
 out_json_suite(void)
 {
@@ -384,6 +474,7 @@ out_json_suite(void)
 	tcase_add_test(tc, test_object_enc13_alert);
 	tcase_add_test(tc, test_object_legacy);
 	tcase_add_test(tc, test_object_not_tls);
+	tcase_add_loop_test(tc, test_object_cert_memo, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -905,6 +905,230 @@ START_TEST(test_cache_eviction)
 }
 END_TEST
 
+/*
+ * Two certificates whose fast hash (src/x509.c der_hash64) is the same:
+ * one bucket, one 64-bit key, different bytes.  The hash is not
+ * cryptographic, and a colliding pair is made by changing one 8-byte
+ * block and undoing its effect on the state with the next.  The copy of
+ * the hash below must follow der_hash64(); the test checks that the pair
+ * collides under it.
+ */
+#define H64_M 0x9E3779B97F4A7C15ull
+#define H64_SEED 0xCBF29CE484222325ull
+
+static uint64_t
+h64_step(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * H64_M;
+	return h ^ (h >> 29);
+}
+
+static uint64_t
+h64_of(const uint8_t *p, size_t len)
+{
+	uint64_t h = H64_SEED ^ len, v;
+	size_t i = 0;
+
+	if (len > X509_DER_MAX)
+		len = X509_DER_MAX;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&v, p + i, sizeof(v));
+		h = h64_step(h, v);
+	}
+	v = 0;
+	if (i < len)
+		memcpy(&v, p + i, len - i);
+	h = (h ^ v) * H64_M;
+	return h ^ (h >> 32);
+}
+
+/* Change the 8-byte block at byte `blk` of p (len bytes, blk a multiple
+ * of 8 with two whole blocks there) and the block after it so that the
+ * hash stays the same. */
+static void
+h64_collide(uint8_t *p, size_t len, size_t blk)
+{
+	uint64_t h = H64_SEED ^ len, v, w, ta, tb;
+	size_t i;
+
+	ck_assert_uint_eq(blk % 8, 0);
+	ck_assert_uint_le(blk + 16, len);
+	for (i = 0; i < blk; i += 8) {
+		memcpy(&v, p + i, sizeof(v));
+		h = h64_step(h, v);
+	}
+	memcpy(&v, p + blk, sizeof(v));
+	memcpy(&w, p + blk + 8, sizeof(w));
+	ta = h64_step(h, v);
+	v ^= 0x0101010101010101ull;
+	tb = h64_step(h, v);
+	w ^= ta ^ tb;
+	memcpy(p + blk, &v, sizeof(v));
+	memcpy(p + blk + 8, &w, sizeof(w));
+}
+
+START_TEST(test_cache_collision)
+{
+	struct membudget mb = {0};
+	struct x509_cache *c = x509_cache_new(16, 16, &mb);
+	struct x509_cache_stats st;
+	struct chain ch = {0};
+	const struct x509_cert *a, *b, *x;
+	uint8_t *der_b;
+	size_t len, blk;
+
+	chain_add_file(&ch, PKI "good.crt");
+	len = ch.len[0];
+	der_b = malloc(len);
+	ck_assert_ptr_nonnull(der_b);
+	memcpy(der_b, ch.der[0], len);
+	/* In the signature, at the end: the same certificate to the
+	 * decoder, other bytes. */
+	blk = (len / 8 - 3) * 8;
+	h64_collide(der_b, len, blk);
+	ck_assert(memcmp(der_b, ch.der[0], len) != 0);
+	ck_assert(h64_of(der_b, len) == h64_of(ch.der[0], len));
+
+	a = x509_cert_get(c, ch.der[0], len);
+	b = x509_cert_get(c, der_b, len);
+	ck_assert_ptr_ne(a, b);
+	ck_assert(!a->malformed);
+	ck_assert(!b->malformed);
+	ck_assert_str_eq(b->subject, a->subject);
+	ck_assert(memcmp(a->sha256, b->sha256, 32) != 0);
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.cert_misses, 2);
+	ck_assert_uint_eq(st.cert_hits, 0);
+	ck_assert_uint_eq(st.certs, 2);
+	/* Each finds its own entry again, whichever is first in the bucket. */
+	x = x509_cert_get(c, ch.der[0], len);
+	ck_assert_ptr_eq(x, a);
+	x509_cert_put(c, x);
+	x = x509_cert_get(c, der_b, len);
+	ck_assert_ptr_eq(x, b);
+	x509_cert_put(c, x);
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.cert_hits, 2);
+	x509_cert_put(c, a);
+	x509_cert_put(c, b);
+	free(der_b);
+	chain_free(&ch);
+	x509_cache_free(c);
+	ck_assert_uint_eq(mb.used, 0);
+}
+END_TEST
+
+/* Too large to keep: the entry holds no DER, and is told apart by its
+ * SHA-256 (of the first X509_DER_MAX bytes, as it always was). */
+START_TEST(test_cache_collision_too_large)
+{
+	struct x509_cache *c = x509_cache_new(16, 16, NULL);
+	struct x509_cache_stats st;
+	uint8_t *p = calloc(1, X509_DER_MAX + 1), *q = calloc(1, X509_DER_MAX + 1);
+	const struct x509_cert *a, *b, *x;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(q);
+	h64_collide(q, X509_DER_MAX + 1, 64);
+	ck_assert(h64_of(p, X509_DER_MAX + 1) == h64_of(q, X509_DER_MAX + 1));
+	a = x509_cert_get(c, p, X509_DER_MAX + 1);
+	b = x509_cert_get(c, q, X509_DER_MAX + 1);
+	ck_assert(a->malformed && b->malformed);
+	ck_assert_ptr_ne(a, b);
+	ck_assert(memcmp(a->sha256, b->sha256, 32) != 0);
+	x = x509_cert_get(c, p, X509_DER_MAX + 1);
+	ck_assert_ptr_eq(x, a);
+	x509_cert_put(c, x);
+	x = x509_cert_get(c, q, X509_DER_MAX + 1);
+	ck_assert_ptr_eq(x, b);
+	x509_cert_put(c, x);
+	x509_cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.cert_misses, 2);
+	ck_assert_uint_eq(st.cert_hits, 2);
+	x509_cert_put(c, a);
+	x509_cert_put(c, b);
+	x509_cache_free(c);
+	free(p);
+	free(q);
+}
+END_TEST
+
+/* A memo (an output's rendering kept with a cached certificate) is
+ * charged to the cache's budget with its entry, and released with it when
+ * the entry leaves the cache, even while the certificate is still held. */
+START_TEST(test_cert_memo)
+{
+	static char buf[X509_MEMO_MAX + 1];
+	struct membudget mb = {0}, mb_b = {0};
+	struct x509_cache *c = x509_cache_new(1, 1, &mb);
+	struct x509_cache *cb = x509_cache_new(1, 1, &mb_b);
+	struct chain ch = {0};
+	const struct x509_cert *a, *b, *u;
+	const char *m;
+	size_t len, used;
+
+	memset(buf, 'j', sizeof(buf));
+	chain_add_file(&ch, PKI "good.crt");
+	chain_add_file(&ch, PKI "wild.crt");
+	/* What b alone costs, in a cache of its own. */
+	x509_cert_put(cb, x509_cert_get(cb, ch.der[1], ch.len[1]));
+	ck_assert_uint_gt(mb_b.used, 0);
+
+	a = x509_cert_get(c, ch.der[0], ch.len[0]);
+	used = mb.used;
+	ck_assert_ptr_null(x509_cert_memo(a, &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert(x509_cert_memo_settable(a));
+	ck_assert(x509_cert_set_memo(a, "{\"x\": 1", 7));
+	ck_assert_uint_eq(mb.used, used + 7);
+	m = x509_cert_memo(a, &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(len, 7);
+	ck_assert(memcmp(m, "{\"x\": 1", 7) == 0);
+	/* One memo per entry. */
+	ck_assert(!x509_cert_memo_settable(a));
+	ck_assert(!x509_cert_set_memo(a, "{}", 2));
+	ck_assert_uint_eq(mb.used, used + 7);
+
+	/* b pushes a out of the one-certificate cache; a is still held, its
+	 * memo is gone and nothing of a stays charged. */
+	b = x509_cert_get(c, ch.der[1], ch.len[1]);
+	ck_assert_ptr_null(x509_cert_memo(a, &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_uint_eq(mb.used, mb_b.used);
+	ck_assert(!x509_cert_memo_settable(a));
+	ck_assert(!x509_cert_set_memo(a, "{}", 2));
+	ck_assert_uint_eq(mb.used, mb_b.used);
+	ck_assert_str_eq(a->subject, "CN=good.test.tlsdiag");
+	x509_cert_put(c, a);
+	ck_assert_uint_eq(mb.used, mb_b.used);
+
+	/* Too long, or the budget refuses: not kept, nothing charged. */
+	ck_assert(!x509_cert_set_memo(b, buf, X509_MEMO_MAX + 1));
+	ck_assert_uint_eq(mb.used, mb_b.used);
+	mb.cap = mb.used + 10;
+	ck_assert(!x509_cert_set_memo(b, buf, 11));
+	ck_assert_uint_eq(mb.used, mb_b.used);
+	ck_assert(x509_cert_memo_settable(b));
+	mb.cap = 0;
+	ck_assert(x509_cert_set_memo(b, buf, X509_MEMO_MAX));
+	ck_assert_uint_eq(mb.used, mb_b.used + X509_MEMO_MAX);
+	x509_cert_put(c, b);
+
+	/* Not in a cache: nowhere to keep it. */
+	u = x509_cert_get(NULL, ch.der[0], ch.len[0]);
+	ck_assert(!x509_cert_memo_settable(u));
+	ck_assert(!x509_cert_set_memo(u, "{}", 2));
+	ck_assert_ptr_null(x509_cert_memo(u, &len));
+	x509_cert_put(NULL, u);
+
+	x509_cache_free(c);
+	ck_assert_uint_eq(mb.used, 0);
+	x509_cache_free(cb);
+	chain_free(&ch);
+}
+END_TEST
+
 /* A budget too small for any entry: everything still works, uncached. */
 START_TEST(test_cache_budget)
 {
@@ -1420,6 +1644,9 @@ x509_suite(void)
 	tcase_add_test(tc, test_cache_exact_dates);
 	tcase_add_test(tc, test_cache_eviction);
 	tcase_add_test(tc, test_cache_budget);
+	tcase_add_test(tc, test_cache_collision);
+	tcase_add_test(tc, test_cache_collision_too_large);
+	tcase_add_test(tc, test_cert_memo);
 	tcase_add_test(tc, test_known_elsewhere);
 	tcase_add_loop_test(tc, test_nowolf, 0,
 			    sizeof(nowolf_cases) / sizeof(nowolf_cases[0]));

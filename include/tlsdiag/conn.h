@@ -119,6 +119,19 @@ struct conn_result {
 	/* The inference engine's verdict (infer.h), filled in between conn
 	 * and the outputs; NULL when none was made. */
 	const struct infer_cause *cause;
+
+	/* The client closed after its ClientHello, and the server's flight
+	 * arrived after that (already in flight): facts and certs show it,
+	 * but it played no part in the close.  The judge goes by this view,
+	 * the connection as it was when the client closed; NULL: the fields
+	 * above are that view. */
+	const struct conn_judged *judged;
+};
+
+struct conn_judged {
+	const struct tls_facts *facts;
+	const struct certcheck *certs; /* NULL: none seen by then */
+	uint64_t server_hello_ts;
 };
 
 typedef void (*conn_emit_fn)(void *out_ctx, const struct conn_result *r);

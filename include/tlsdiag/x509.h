@@ -70,6 +70,12 @@
  * strings that do not fit are dropped and counted in strings_truncated. */
 #define X509_STRINGS_MAX (16u * 1024u)
 
+/* Bytes of an output's rendering kept with a cached certificate
+ * (x509_cert_set_memo).  The JSON of a real certificate is 1-3 KiB; one
+ * whose X509_STRINGS_MAX bytes of strings all need escaping could reach six
+ * times that.  A longer rendering is not kept: it is made again each time. */
+#define X509_MEMO_MAX (32u * 1024u)
+
 /* Problems reported per validation.  A chain of TLS_CERTS_MAX certificates
  * can have a few problems each; more is noise. */
 #define X509_PROBLEMS_MAX 24
@@ -344,6 +350,22 @@ bool x509_cache_shed(struct x509_cache *c);
 const struct x509_cert *x509_cert_get(struct x509_cache *c, const uint8_t *der,
 				      size_t len);
 void x509_cert_put(struct x509_cache *c, const struct x509_cert *cert);
+
+/* A rendering of a cached certificate kept with it, so that an output
+ * that writes the same certificate for many connections renders it once.
+ * The bytes are opaque to x509; they must depend on the certificate alone.
+ * x509_cert_memo() gives them back (NULL: none kept);
+ * x509_cert_memo_settable() says whether a cache holds cert and it has no
+ * memo yet, so that rendering for the memo is worth it.  x509_cert_set_memo()
+ * copies len bytes in and charges them to the cache's budget, with the
+ * entry; it keeps nothing (and returns false) when cert is not held by a
+ * cache, already has a memo, len is over X509_MEMO_MAX, or the budget
+ * refuses.  The memo goes when the entry leaves the cache.  One output
+ * format per cache may use it (today: out_json). */
+const char *x509_cert_memo(const struct x509_cert *cert, size_t *len);
+bool x509_cert_memo_settable(const struct x509_cert *cert);
+bool x509_cert_set_memo(const struct x509_cert *cert, const char *buf,
+			size_t len);
 
 /* True when the cache holds a decoded certificate whose subject is `name`
  * (RFC 4514 string, as in x509_cert.subject): the issuer a chain lacks was

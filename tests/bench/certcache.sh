@@ -14,11 +14,19 @@
 #    k x 256 (the server's, 127.0.0.2, stays), so the file holds 100,000
 #    distinct connections that all present the same chain, over about 28
 #    hours of capture time (the validation cache is keyed by the hour).
-# 3. Times `tlsdiag -r FILE --ca-file captures/pki/trust.pem --json
-#    /dev/null`, with and without --no-cert-cache, CERTCACHE_ROUNDS times
-#    each (default 3, alternating), and prints both medians and their ratio.
+# 3. Times tlsdiag on it in two output modes, each with and without
+#    --no-cert-cache:
+#      text: `tlsdiag -r FILE --ca-file captures/pki/trust.pem > /dev/null`
+#            (the text report; established handshakes are not printed);
+#      json: the same with `--json /dev/null` (every connection's JSON
+#            object, certificates and validation included, and no text).
+#    CERTCACHE_ROUNDS rounds (default 3); each round runs the four in turn
+#    (text cached, text uncached, json cached, json uncached), so a busy
+#    spell of the machine slows both sides of a ratio.  It prints each
+#    round's times, then per mode both medians and their ratio.
 #
 # Settings: CERTCACHE_N (handshakes, default 100000), CERTCACHE_ROUNDS,
+# CERTCACHE_MODES (default "text json"; either alone to time one),
 # TLSDIAG (binary, default ./tlsdiag).  Everything it writes goes to
 # tests/bench/work/ (gitignored); the recording and the big capture are
 # kept and reused (delete them to re-record).
@@ -34,6 +42,7 @@ work=$here/work
 pki=$top/captures/pki
 N=${CERTCACHE_N:-100000}
 ROUNDS=${CERTCACHE_ROUNDS:-3}
+MODES=${CERTCACHE_MODES:-text json}
 TLSDIAG=${TLSDIAG:-$top/tlsdiag}
 one=$work/certcache-1.pcap
 big=$work/certcache-$N.pcap
@@ -137,11 +146,17 @@ conns=$("$TLSDIAG" -r "$big" --flows 2>/dev/null | wc -l)
 
 # --- 3. time ---------------------------------------------------------------
 
-# run_once ARGS...: wall-clock seconds of one tlsdiag run.
+# run_once MODE ARGS...: wall-clock seconds of one tlsdiag run.
 run_once() {
-	local t0 t1
+	local mode=$1 t0 t1
+	shift
+	case $mode in
+	text) ;;
+	json) set -- --json /dev/null "$@" ;;
+	*) die "unknown mode $mode (text or json)" ;;
+	esac
 	t0=$(date +%s%N)
-	"$TLSDIAG" -r "$big" --ca-file "$pki/trust.pem" --json /dev/null "$@" \
+	"$TLSDIAG" -r "$big" --ca-file "$pki/trust.pem" "$@" \
 	    >/dev/null 2>"$work/certcache.stderr" || die "tlsdiag $* failed: $(tail -n 3 "$work/certcache.stderr")"
 	t1=$(date +%s%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
@@ -155,19 +170,25 @@ median() {
 
 cat "$big" >/dev/null # into the page cache
 echo "certcache.sh: $big: $N handshakes, $(stat -c %s "$big") bytes"
-printf '%-6s %12s %12s\n' round cache_s no_cache_s
-with=()
-without=()
+echo "certcache.sh: $TLSDIAG; modes: $MODES; $ROUNDS rounds"
+printf '%-6s %-5s %12s %12s\n' round mode cache_s no_cache_s
+declare -A with without
 for r in $(seq "$ROUNDS"); do
-	a=$(run_once)
-	b=$(run_once --no-cert-cache)
-	with+=("$a")
-	without+=("$b")
-	printf '%-6s %12s %12s\n' "$r" "$a" "$b"
+	for m in $MODES; do
+		a=$(run_once "$m")
+		b=$(run_once "$m" --no-cert-cache)
+		with[$m]+="$a "
+		without[$m]+="$b "
+		printf '%-6s %-5s %12s %12s\n' "$r" "$m" "$a" "$b"
+	done
 done
-mw=$(printf '%s\n' "${with[@]}" | median)
-mo=$(printf '%s\n' "${without[@]}" | median)
-echo "median with cache:          $mw s"
-echo "median with --no-cert-cache: $mo s"
-awk -v a="$mo" -v b="$mw" \
-    'BEGIN { printf "ratio (no-cache / cache):   %.1fx\n", a / b }'
+for m in $MODES; do
+	# shellcheck disable=SC2086
+	mw=$(printf '%s\n' ${with[$m]} | median)
+	# shellcheck disable=SC2086
+	mo=$(printf '%s\n' ${without[$m]} | median)
+	echo "$m: median with cache:           $mw s"
+	echo "$m: median with --no-cert-cache: $mo s"
+	awk -v m="$m" -v a="$mo" -v b="$mw" \
+	    'BEGIN { printf "%s: ratio (no-cache / cache):    %.1fx\n", m, a / b }'
+done
