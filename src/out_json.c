@@ -516,6 +516,27 @@ json_validation(FILE *out, const struct certcheck *cc)
 
 static void json_detect(FILE *out, enum tls_detect_kind k);
 
+/* What the parser found wrong on the connection (RFC limits broken, gaps,
+ * records that did not decrypt...), by stable name with its count; only
+ * when there is something. */
+static void
+json_anomalies(FILE *out, const struct tls_facts *fa)
+{
+	const char *sep = "";
+	int a;
+
+	for (a = 0; a < TLS_ANOM_COUNT; a++) {
+		if (fa->anomaly[a] == 0)
+			continue;
+		fprintf(out, "%s", *sep == '\0' ? ", \"anomalies\": {" : sep);
+		json_str(out, tls_anomaly_name((enum tls_anomaly)a));
+		fprintf(out, ": %" PRIu32, fa->anomaly[a]);
+		sep = ", ";
+	}
+	if (*sep != '\0')
+		fputc('}', out);
+}
+
 static void
 json_tls(FILE *out, const struct conn_result *r)
 {
@@ -571,6 +592,7 @@ json_tls(FILE *out, const struct conn_result *r)
 	}
 	if (r->certs != NULL && r->certs->server.n > 0)
 		json_validation(out, r->certs);
+	json_anomalies(out, fa);
 	fputc('}', out);
 }
 

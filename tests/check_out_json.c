@@ -299,6 +299,27 @@ START_TEST(test_object_enc13_alert)
 }
 END_TEST
 
+/* What the parser found wrong is listed by name with its count, after
+ * everything else in "tls"; nothing is listed when nothing was found (the
+ * keys of test_object). */
+START_TEST(test_object_anomalies)
+{
+	struct fixture x;
+	char *json, *got;
+
+	fixture_init(&x);
+	x.fa.anomaly[TLS_ANOM_MALFORMED_EXTENSION] = 2;
+	x.fa.anomaly[TLS_ANOM_DECRYPT_FAILED] = 1;
+	json = write_object(&x.r);
+	got = py_eval(json, "[list(o[\"tls\"].keys())[-1], "
+			    "o[\"tls\"][\"anomalies\"]]");
+	ck_assert_str_eq(got, "[\"anomalies\", {\"malformed_extension\": 2, "
+			      "\"decrypt_failed\": 1}]");
+	free(got);
+	free(json);
+}
+END_TEST
+
 /* Without supported_versions the legacy version is the offer; no
  * ClientHello decoded gives null, no ServerHello a null cipher. */
 START_TEST(test_object_legacy)
@@ -472,6 +493,7 @@ out_json_suite(void)
 	tcase_add_loop_test(tc, test_object, 0,
 			    (int)(sizeof(obj_cases) / sizeof(obj_cases[0])));
 	tcase_add_test(tc, test_object_enc13_alert);
+	tcase_add_test(tc, test_object_anomalies);
 	tcase_add_test(tc, test_object_legacy);
 	tcase_add_test(tc, test_object_not_tls);
 	tcase_add_loop_test(tc, test_object_cert_memo, 0, 2);
