@@ -436,6 +436,51 @@ START_TEST(test_metrics)
 }
 END_TEST
 
+/* -W: the workers' counters add up -- packets, flows, flows shed, every
+ * budget by kind -- and a budget no sensor owns (fleet tables, key log
+ * secrets shared by the workers) counts in its kind, its group and the
+ * whole. */
+START_TEST(test_totals)
+{
+	static struct rec r1, r2;
+	struct sensor *a = mksensor(&r1, 256 * 1024, 4096);
+	struct sensor *b = mksensor(&r2, 256 * 1024, 4096);
+	struct sensor_totals ta, tb, sum;
+	struct membudget shared = {.used = 1000, .peak = 1500, .cap = 4096};
+	uint32_t i;
+	int k;
+
+	for (i = 1; i <= 2000; i++)
+		feed(a, T0 + i * MS, i, 40000, TH_SYN_, 1000, 0);
+	for (i = 1; i <= 30; i++)
+		feed(b, T0 + i * MS, i, 40001, TH_SYN_, 1000, 0);
+	sensor_totals_get(a, &ta);
+	sensor_totals_get(b, &tb);
+	memset(&sum, 0, sizeof(sum));
+	sensor_totals_add(&sum, &ta);
+	sensor_totals_add(&sum, &tb);
+	ck_assert_uint_eq(sum.st.packets, 2030);
+	ck_assert_uint_eq(sum.fs.created, ta.fs.created + tb.fs.created);
+	ck_assert_uint_eq(sum.fs.shed[FLOW_OPENING], r1.nend + r2.nend);
+	ck_assert_uint_gt(sum.fs.shed[FLOW_OPENING], 0);
+	ck_assert_uint_eq(sum.mem.cap, 2 * 256 * 1024);
+	ck_assert_uint_eq(sum.mem.used, sensor_mem(a)->used +
+					    sensor_mem(b)->used);
+	for (k = 0; k < SENSOR_MEM_NKINDS; k++)
+		ck_assert_uint_eq(sum.kind[k].used,
+		    ta.kind[k].used + tb.kind[k].used);
+	sensor_totals_add_budget(&sum, SENSOR_MEM_FLEET, &shared);
+	ck_assert_uint_eq(sum.kind[SENSOR_MEM_FLEET].used,
+	    ta.kind[SENSOR_MEM_FLEET].used + tb.kind[SENSOR_MEM_FLEET].used +
+		1000);
+	ck_assert_uint_eq(sum.fixed.cap, ta.fixed.cap + tb.fixed.cap + 4096);
+	ck_assert_uint_eq(sum.traffic.used, ta.traffic.used + tb.traffic.used);
+	ck_assert_uint_eq(sum.mem.peak, ta.mem.peak + tb.mem.peak + 1500);
+	sensor_free(a);
+	sensor_free(b);
+}
+END_TEST
+
 static Suite *
 mem_suite(void)
 {
@@ -451,6 +496,7 @@ mem_suite(void)
 	tcase_add_test(tc, test_fleet_tables);
 	tcase_add_test(tc, test_summary);
 	tcase_add_test(tc, test_metrics);
+	tcase_add_test(tc, test_totals);
 	suite_add_tcase(s, tc);
 	return s;
 }
