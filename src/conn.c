@@ -354,10 +354,14 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 		     c->tc.facts.cert[TLS_DIR_C2S].present)) {
 			/* Judged when the chain was seen: the ServerHello's
 			 * time (the Certificate follows it in the flight). */
+			/* Without the ClientHello there is no SNI to check
+			 * the leaf against, nor a reason to take the address
+			 * for the name the client asked for. */
 			certcheck_run(cx->certs, &c->tc.facts,
 			    (int64_t)((c->sh_ts != 0 ? c->sh_ts : f->first_ts) /
 				      1000000u),
-			    fv->af, fv->addr[FLOW_S2C], &cc);
+			    c->tc.facts.ch_seen ? fv->af : 0,
+			    fv->addr[FLOW_S2C], &cc);
 			r.certs = &cc;
 		}
 		if (c->p_facts != NULL) {
@@ -981,7 +985,14 @@ conn_end(void *ctx, struct flow *f, enum flow_end why)
 	}
 	if (check_not_tls(cx, f, c, f->last_ts, true))
 		return;
-	if (!c->tc.facts.ch_seen)
+	if (!c->tc.facts.ch_seen && c->tc.facts.sh_seen)
+		/* The server's side only: the capture missed the client's
+		 * direction (asymmetric routing, a one-way tap) or started
+		 * after its ClientHello.  Still a TLS connection, with the
+		 * server's hello and certificates to show. */
+		conn_finish(cx, f, c, true, CONN_INCOMPLETE, "no_client_hello",
+			    -1, f->last_ts, true);
+	else if (!c->tc.facts.ch_seen)
 		conn_finish(cx, f, c, false, CONN_INCOMPLETE, NULL, -1,
 			    f->last_ts, true);
 	else if (tls13_client_done(c))

@@ -1517,6 +1517,42 @@ detect_what(enum tls_detect_kind k)
 	}
 }
 
+/* Only the server's side was captured (no ClientHello): say what was
+ * seen, and that the other half is what is missing. */
+static bool
+r_one_sided(struct judge *j)
+{
+	const struct certcheck *cc = j->cc;
+	char nm[ESC_MAX];
+
+	if (j->r->result != CONN_INCOMPLETE || j->f->ch_seen || !j->f->sh_seen)
+		return false;
+	decide(j, INFER_UNKNOWN, NULL, INFER_CONF_LOW);
+	j->out->fix_side = INFER_FIX_UNKNOWN;
+	evidence(j->out,
+		 "no ClientHello was captured: the capture holds only the "
+		 "server's side of this connection (its ServerHello)");
+	if (chain_visible(cc) && j->leaf != NULL) {
+		if (cc->validated && cc->val.status != X509_RES_OK)
+			evidence(j->out,
+				 "the server's chain for %s is %s (%s)",
+				 leaf_name(nm, j->leaf),
+				 x509_code_name((enum x509_code)cc->val.status),
+				 x509_code_meaning(
+				     (enum x509_code)cc->val.status));
+		else if (cc->validated)
+			evidence(j->out, "the server's chain validates at "
+					 "the capture time");
+	}
+	advise(j->out,
+	       "Capture both directions: the client's side of this "
+	       "connection is missing (asymmetric routing, a tap or span "
+	       "port that mirrors one direction, or a capture started after "
+	       "the ClientHello), and the server's side alone cannot say "
+	       "why the handshake did not complete.");
+	return true;
+}
+
 static bool
 r_not_tls(struct judge *j)
 {
@@ -3216,6 +3252,8 @@ static const struct rule {
 } rules[] = {
     /* The bytes were not TLS at all: nothing else applies. */
     {"not_tls", r_not_tls},
+    /* No ClientHello, only the server's side: nothing to judge. */
+    {"one_sided", r_one_sided},
     /* A broken ClientHello explains any refusal that follows it; our
      * parser's finding, not the server's alert, is the evidence. */
     {"hello_malformed", r_hello_malformed},

@@ -836,6 +836,42 @@ START_TEST(test_not_tls)
 }
 END_TEST
 
+/* Only the server's side captured (a one-way tap, asymmetric routing): no
+ * ClientHello, but a ServerHello and its chain.  Still a TLS connection,
+ * reported once at its end as incomplete (no_client_hello) with what the
+ * server sent; a server side without a ServerHello stays unreported. */
+START_TEST(test_server_side_only)
+{
+	/* An application data record: a connection picked up after its
+	 * handshake, of which nothing can be said. */
+	static const uint8_t data[] = {0x17, 0x03, 0x03, 0x00, 0x04,
+				       0xde, 0xad, 0xbe, 0xef};
+	struct tconn t;
+
+	tc_init(&t, 40000, 443);
+	tc_handshake(&t);
+	tc_replay_from(&t, &cap_tls12, 1, 2); /* the server's flight only */
+	ck_assert_int_eq(t.seen.n, 0);
+	flow_finish(t.ft);
+	ck_assert_int_eq(t.seen.n, 1);
+	ck_assert_int_eq(t.seen.result, CONN_INCOMPLETE);
+	ck_assert_str_eq(t.seen.reason, "no_client_hello");
+	ck_assert_uint_eq(t.seen.version, 0x0303);
+	ck_assert_uint_eq(t.seen.cipher, 0xc030);
+	ck_assert_uint_eq(t.seen.server_certs, 2);
+	ck_assert_uint_eq(t.seen.ch_ts, 0);
+	ck_assert_uint_gt(t.seen.sh_ts, 0);
+	tc_free(&t);
+
+	tc_init(&t, 40001, 443);
+	tc_handshake(&t);
+	tc_data(&t, false, data, sizeof(data), 0);
+	flow_finish(t.ft);
+	ck_assert_int_eq(t.seen.n, 0);
+	tc_free(&t);
+}
+END_TEST
+
 /* Picked up mid-stream (no SYN): the flow table guesses the higher port as
  * the client, which is wrong here; the ClientHello coming the other way
  * makes conn swap the sides. */
@@ -1001,6 +1037,7 @@ conn_suite(void)
 	tcase_add_loop_test(tc, test_midstream_swap, 0, nfull);
 	tcase_add_test(tc, test_not_tls_extra_port);
 	tcase_add_test(tc, test_not_tls_known_server);
+	tcase_add_test(tc, test_server_side_only);
 	tcase_add_test(tc, test_midstream_swap_same_packet);
 	tcase_add_test(tc, test_nomem);
 	tcase_add_test(tc, test_names);

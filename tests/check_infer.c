@@ -446,6 +446,17 @@ c_incomplete(struct fx *x)
 	x->r.reason = "timeout";
 }
 
+/* Only the server's side was captured: its ServerHello, no ClientHello. */
+static void
+c_one_sided(struct fx *x)
+{
+	x->f.ch_seen = false;
+	x->r.client_hello_ts = 0;
+	fx_sh(x, 0x0303, 0xC02F);
+	x->r.result = CONN_INCOMPLETE;
+	x->r.reason = "no_client_hello";
+}
+
 static void
 c_client_cert12(struct fx *x)
 {
@@ -789,6 +800,8 @@ static const struct single singles[] = {
      "sent no byte"},
     {"no answer, timeout", c_incomplete, "no_server_response", "server",
      "medium", "flow ended"},
+    {"server side only", c_one_sided, "unknown", "unknown", "low",
+     "no ClientHello was captured"},
     {"client cert 1.2", c_client_cert12, "client_cert_required", "client",
      "high", "empty Certificate"},
     {"client cert 1.2 gnutls", c_client_cert12_decode, "client_cert_required",
