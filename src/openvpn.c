@@ -211,7 +211,7 @@ ovpn_feed(struct ovpn_dir *d, struct cur *in, ovpn_payload_fn fn, void *ctx)
 		    d->hdr_len >= d->hdr_want)
 			d->len_have = 0;
 	}
-	if (d->bad)
-		(void)cur_skip(in, in->left);
+	/* Bytes after the one that lost the framing stay in `in`: the
+	 * caller counts them as ignored wherever the stream was cut. */
 	return !d->bad;
 }

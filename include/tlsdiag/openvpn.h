@@ -89,9 +89,10 @@ bool ovpn_detect(const uint8_t *p, size_t n, bool server, uint8_t *hmac_len);
 /* Prepare a direction whose HMAC size ovpn_detect() found. */
 void ovpn_init(struct ovpn_dir *d, uint8_t hmac_len);
 
-/* De-frame the bytes of `in` (all are consumed), calling fn for every
- * payload in order.  Returns false once framing is lost (a length that
- * lies, an unknown opcode, too many acks, a packet id that skips ahead). */
+/* De-frame the bytes of `in`, calling fn for every payload in order; all
+ * are consumed while the framing holds.  Returns false once framing is lost
+ * (a length that lies, an unknown opcode, too many acks, a packet id that
+ * skips ahead), with `in` at the byte after the one that showed it. */
 bool ovpn_feed(struct ovpn_dir *d, struct cur *in, ovpn_payload_fn fn,
 	       void *ctx);
 
