@@ -22,11 +22,14 @@
 #endif
 
 #include "tlsdiag/capture.h"
+#include "tlsdiag/caps.h"
 #include "tlsdiag/decode.h"
 
 struct source {
 	pcap_t *p;
 	FILE *fp;	  /* a file opened, its header not read yet */
+	char *iobuf;	  /* fp's stdio buffer (CAP_FILE_BUFFER), freed after
+			     the file is closed */
 	const char *name; /* borrowed from the options */
 	int dlt;
 	/* -W: this worker's counters, published at each of its ticks for
@@ -115,6 +118,17 @@ open_file(struct source *s, const char *file, char *errbuf)
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", file,
 		    strerror(errno));
 		return -1;
+	}
+	/* libpcap reads a file through stdio, a record header and then its
+	 * packet at a time: a large buffer turns that into few big reads
+	 * (glibc ignores the size unless it is given the buffer).  Without
+	 * the memory, stdio's own buffer does; standard input keeps its own
+	 * (libpcap does not close it, so a buffer of ours would outlive its
+	 * use). */
+	if (s->fp != stdin && (s->iobuf = malloc(CAP_FILE_BUFFER)) != NULL &&
+	    setvbuf(s->fp, s->iobuf, _IOFBF, CAP_FILE_BUFFER) != 0) {
+		free(s->iobuf);
+		s->iobuf = NULL;
 	}
 	return 0;
 }
@@ -535,6 +549,7 @@ cap_close(struct capture *c)
 			pcap_close(c->src[i].p);
 		else if (c->src[i].fp != NULL && c->src[i].fp != stdin)
 			fclose(c->src[i].fp);
+		free(c->src[i].iobuf);
 	}
 	free(c->src);
 	free(c);

@@ -1296,9 +1296,13 @@ decode_key(struct x509_entry *e)
 }
 
 /* Decode a certificate into a fresh entry (never NULL unless out of
- * memory; malformed certificates come back flagged). */
+ * memory; malformed certificates come back flagged).  `verify_self`: check
+ * a self-issued certificate's signature with its own key (self_signed);
+ * false for trust anchors, whose own signature protects nothing (RFC 5280
+ * 6.1.1: the anchor is trusted as given) -- they count as self-signed when
+ * self-issued, and loading the system bundle skips ~140 signature checks. */
 static struct x509_entry *
-entry_decode(const uint8_t *der, size_t len)
+entry_decode(const uint8_t *der, size_t len, bool verify_self)
 {
 	struct x509_entry *e;
 	struct x509_cert *c;
@@ -1432,7 +1436,9 @@ entry_decode(const uint8_t *der, size_t len)
 	decode_crl_dp(e, sb);
 
 	c->self_issued = span_eq(e->w.subject, e->w.issuer);
-	if (c->self_issued && e->pkey != NULL)
+	if (c->self_issued && !verify_self)
+		c->self_signed = true;
+	else if (c->self_issued && e->pkey != NULL)
 		c->self_signed =
 		    wolfSSL_X509_verify(e->x, e->pkey) == WOLFSSL_SUCCESS;
 
@@ -1776,7 +1782,7 @@ x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 	uint64_t h;
 
 	if (c == NULL) {
-		e = entry_decode(der, len);
+		e = entry_decode(der, len, true);
 		if (e != NULL)
 			e->refs = 1;
 		return e != NULL ? &e->cert : NULL;
@@ -1790,7 +1796,7 @@ x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 			return &e->cert;
 		}
 	c->st.cert_misses++;
-	e = entry_decode(der, len);
+	e = entry_decode(der, len, true);
 	if (e == NULL)
 		return NULL;
 	e->refs = 1;
@@ -2019,7 +2025,7 @@ store_add(struct x509_store *s, const uint8_t *der, size_t len)
 	struct x509_entry *e, *o;
 	unsigned h;
 
-	e = entry_decode(der, len);
+	e = entry_decode(der, len, false);
 	if (e == NULL)
 		return -2;
 	/* An anchor wolfSSL refused could verify nothing. */
@@ -2695,7 +2701,7 @@ ocsp_core(const uint8_t *der, size_t len, const struct x509_entry *leaf,
 
 		if (!der_next(&v, &t, &one, &whole))
 			return;
-		r = entry_decode(whole.p, whole.n);
+		r = entry_decode(whole.p, whole.n, true);
 		if (r == NULL)
 			return;
 		if (!r->cert.malformed &&
