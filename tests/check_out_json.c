@@ -391,25 +391,6 @@ START_TEST(test_object_not_tls)
 }
 END_TEST
 
-/* A file's bytes (caller frees). */
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Decoded certificates are written the same whether their JSON was kept
  * with the cached certificate (x509_cert_set_memo) or made afresh: the
@@ -440,7 +421,7 @@ START_TEST(test_object_cert_memo)
 	memset(&cached, 0, sizeof(cached));
 	memset(&fresh, 0, sizeof(fresh));
 	for (i = 0; i < 3; i++) {
-		der[i] = slurp(memo_files[i], &len[i]);
+		der[i] = tu_read_file(memo_files[i], &len[i]);
 		cached.server.cert[i] = x509_cert_get(c, der[i], len[i]);
 		fresh.server.cert[i] = x509_cert_get(NULL, der[i], len[i]);
 	}

@@ -37,32 +37,13 @@ struct chain {
 	size_t len[CHAIN_MAX];
 };
 
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = 0;
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Append the certificates of a PEM file (or one DER file) to ch. */
 static void
 chain_add_file(struct chain *ch, const char *path)
 {
 	size_t len;
-	uint8_t *buf = slurp(path, &len);
+	uint8_t *buf = tu_read_file(path, &len);
 	const char *b = (const char *)buf, *e;
 	static const char beg[] = "-----BEGIN CERTIFICATE-----";
 	static const char end[] = "-----END CERTIFICATE-----";
@@ -664,7 +645,7 @@ START_TEST(test_ocsp)
 	size_t rlen;
 
 	chain_add_file(&ch, oc->chain);
-	resp = slurp(oc->resp, &rlen);
+	resp = tu_read_file(oc->resp, &rlen);
 	ck_assert_int_eq(x509_validate(NULL, s, (const uint8_t *const *)ch.der,
 				       ch.len, ch.n, oc->t, X509_PURPOSE_SERVER,
 				       resp, rlen, &r),
