@@ -321,6 +321,14 @@ struct cli_ent {
 	bool gmt_seen;
 	int64_t gmt_skew;
 	uint32_t gmt_agree;
+	/* Chains it accepted (the handshake completed and it sent
+	 * application data) that reached one anchor, with one JA4
+	 * (acc_anchor, accept_key()): the skews, its clock minus the capture
+	 * clock, under which every certificate on all their paths was valid at
+	 * once. */
+	uint32_t acc_n;
+	uint64_t acc_anchor;
+	int64_t acc_lo, acc_hi;
 };
 
 struct coh_ent {
@@ -1100,6 +1108,12 @@ compute_ja4(struct judge *j)
 }
 
 static bool
+is_finished_len(uint16_t n)
+{
+	return n == 53 || n == 69;
+}
+
+static bool
 chain_visible(const struct certcheck *cc)
 {
 	return cc != NULL && cc->server.n > 0 && cc->validated;
@@ -1125,6 +1139,88 @@ chain_clean(const struct certcheck *cc)
 	if (cc->host_checked && cc->host.status != HM_MATCH)
 		return false;
 	return true;
+}
+
+/* The client accepted the server: after the handshake it sent application
+ * data (TLS 1.3: a record after its Finished that is application data, or,
+ * not decrypted, not the size of an alert). */
+static bool
+client_accepted(const struct judge *j)
+{
+	const struct tls_dir_facts *cd = &j->f->dir[TLS_DIR_C2S];
+	bool fin = false;
+	unsigned i;
+
+	if (j->r->result != CONN_ESTABLISHED)
+		return false;
+	for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++) {
+		const struct tls_enc_record *e = &cd->enc[i];
+
+		if (!j->f->tls13) {
+			if (e->type == TLS_CT_APPLICATION_DATA)
+				return true;
+			continue;
+		}
+		if (!fin) {
+			fin = e->inner == TLS_CT_HANDSHAKE ||
+			      (e->inner == 0 && is_finished_len(e->len));
+			continue;
+		}
+		if (e->inner == TLS_CT_APPLICATION_DATA ||
+		    (e->inner == 0 && e->len != 19 && e->len != 35))
+			return true;
+	}
+	return false;
+}
+
+/* The skews (client clock minus capture clock) under which every
+ * certificate on the chain's path was valid: [*lo, *hi].  False without a
+ * path to an anchor, or when the path is at fault other than by dates. */
+static bool
+path_window(const struct judge *j, int64_t *lo, int64_t *hi)
+{
+	const struct certcheck *cc = j->cc;
+	unsigned i;
+
+	if (!chain_visible(cc) || !cc->val.anchored || cc->val.path_len == 0)
+		return false;
+	if (cc->val.codes &
+	    ~((1u << X509_RES_OK) | (1u << X509_RES_EXPIRED) |
+	      (1u << X509_RES_NOT_YET_VALID) | (1u << X509_RES_WRONG_ORDER) |
+	      (1u << X509_RES_WEAK_KEY) | (1u << X509_RES_WEAK_SIGNATURE)))
+		return false;
+	*lo = INT64_MIN;
+	*hi = INT64_MAX;
+	for (i = 0; i < cc->val.path_len && i < TLS_CERTS_MAX; i++) {
+		int k = cc->val.path[i];
+		const struct x509_cert *c;
+
+		if (k < 0 || (unsigned)k >= cc->server.n)
+			return false;
+		c = cc->server.cert[k];
+		if (c == NULL || c->malformed)
+			return false;
+		if (c->not_before - cc->at > *lo)
+			*lo = c->not_before - cc->at;
+		if (c->not_after - cc->at < *hi)
+			*hi = c->not_after - cc->at;
+	}
+	return *lo <= *hi;
+}
+
+/* The root the chain reached and the client software (its JA4: clients
+ * behind one address are told apart) that accepted or refused it. */
+static uint64_t
+accept_key(const struct judge *j)
+{
+	const struct certcheck *cc = j->cc;
+	uint64_t h = fnv(
+	    0xcbf29ce484222325ULL, cc->val.anchor_subject,
+	    strnlen(cc->val.anchor_subject, sizeof(cc->val.anchor_subject)));
+
+	if (j->have_ja4)
+		h = fnv(h, j->ja4, strlen(j->ja4));
+	return h;
 }
 
 static void
@@ -1239,7 +1335,11 @@ learn(struct judge *j)
 			decay_name(in, j->name, j->now);
 	}
 
-	/* Clients: refusals of valid certificates, and the hello clock. */
+	if (f->ch_seen && !ch->skipped)
+		compute_ja4(j);
+
+	/* Clients: refusals of valid certificates, the chains they accepted,
+	 * and the hello clock. */
 	j->cli = tbl_get(in, &in->cli, cli_key, j->now, true);
 	decay_cli(in, j->cli, j->now);
 	j->cli->h.last = j->now;
@@ -1259,6 +1359,29 @@ learn(struct judge *j)
 		add_u64(j->cli->servers, &j->cli->nservers, INFER_SERVERS_KEPT,
 			j->srv_key);
 	}
+	if (client_accepted(j)) {
+		int64_t lo, hi;
+
+		if (path_window(j, &lo, &hi)) {
+			struct cli_ent *c = j->cli;
+			uint64_t ak = accept_key(j);
+
+			/* Another root, or windows that do not meet (its
+			 * clock was set in between): start again. */
+			if (c->acc_n > 0 && c->acc_anchor == ak &&
+			    (lo > c->acc_lo ? lo : c->acc_lo) <=
+				(hi < c->acc_hi ? hi : c->acc_hi)) {
+				c->acc_lo = lo > c->acc_lo ? lo : c->acc_lo;
+				c->acc_hi = hi < c->acc_hi ? hi : c->acc_hi;
+				c->acc_n++;
+			} else {
+				c->acc_anchor = ak;
+				c->acc_lo = lo;
+				c->acc_hi = hi;
+				c->acc_n = 1;
+			}
+		}
+	}
 	if (f->ch_seen && !ch->sslv2 && !ch->skipped) {
 		int64_t skew = (int64_t)ch->gmt_unix_time - j->now;
 		int64_t d = skew - j->cli->gmt_skew;
@@ -1273,7 +1396,6 @@ learn(struct judge *j)
 
 	/* Cohorts: clients that look alike on the wire. */
 	if (f->ch_seen && !ch->skipped) {
-		compute_ja4(j);
 		if (j->have_ja4) {
 			uint8_t tag = 'J';
 			uint64_t h = fnv(0xcbf29ce484222325ULL, &tag, 1);
@@ -1534,12 +1656,11 @@ r_one_sided(struct judge *j)
 		 "server's side of this connection (its ServerHello)");
 	if (chain_visible(cc) && j->leaf != NULL) {
 		if (cc->validated && cc->val.status != X509_RES_OK)
-			evidence(j->out,
-				 "the server's chain for %s is %s (%s)",
-				 leaf_name(nm, j->leaf),
-				 x509_code_name((enum x509_code)cc->val.status),
-				 x509_code_meaning(
-				     (enum x509_code)cc->val.status));
+			evidence(
+			    j->out, "the server's chain for %s is %s (%s)",
+			    leaf_name(nm, j->leaf),
+			    x509_code_name((enum x509_code)cc->val.status),
+			    x509_code_meaning((enum x509_code)cc->val.status));
 		else if (cc->validated)
 			evidence(j->out, "the server's chain validates at "
 					 "the capture time");
@@ -2206,12 +2327,6 @@ r_no_response(struct judge *j)
  * Finished is 32 or 48 bytes + 4 + 1 + 16 = 53 or 69. */
 #define ENC13_EMPTY_CERT 25
 static bool
-is_finished_len(uint16_t n)
-{
-	return n == 53 || n == 69;
-}
-
-static bool
 r_client_cert(struct judge *j)
 {
 	const struct tls_facts *f = j->f;
@@ -2825,12 +2940,51 @@ r_cert_no_sni(struct judge *j)
 	return true;
 }
 
+/* What the chains this client accepted from the same root say of its
+ * clock against this refused chain: 1 a clock in their window and outside
+ * this chain's explains both (its trust in the root is proven), -1 no
+ * clock they allow makes this chain's dates wrong, 0 nothing known. */
+static int
+accepted_clock(const struct judge *j, int64_t *alo, int64_t *ahi, bool *apart)
+{
+	const struct cli_ent *c = j->cli;
+	int64_t lo, hi;
+
+	if (c == NULL || c->acc_n == 0 || !path_window(j, &lo, &hi) ||
+	    c->acc_anchor != accept_key(j))
+		return 0;
+	*alo = c->acc_lo;
+	*ahi = c->acc_hi;
+	*apart = c->acc_hi <= lo || c->acc_lo >= hi;
+	if (c->acc_lo >= lo && c->acc_hi <= hi)
+		return -1;
+	return 1;
+}
+
+static void
+ev_accepted_clock(struct judge *j, int64_t lo, int64_t hi, bool apart)
+{
+	char d1[DATE_MAX], d2[DATE_MAX];
+
+	evidence(j->out,
+		 "the same client accepted %" PRIu32
+		 " chain(s) from this root and sent data, so it trusts the "
+		 "root; they are valid together only to a clock reading "
+		 "between %s and %s now, to which this certificate is not "
+		 "valid%s",
+		 j->cli->acc_n, fmt_date(d1, j->now + lo),
+		 fmt_date(d2, j->now + hi), apart ? "" : " for part of it");
+}
+
 static bool
 r_cert_clock(struct judge *j)
 {
 	const struct certcheck *cc = j->cc;
 	uint8_t d;
 	const char *conf;
+	int acc;
+	int64_t alo = 0, ahi = 0;
+	bool apart = false;
 
 	if (!client_refused(j) || !chain_visible(cc) || j->leaf == NULL ||
 	    !chain_clean(cc) || j->calert == NULL)
@@ -2853,7 +3007,17 @@ r_cert_clock(struct judge *j)
 		conf = INFER_CONF_HIGH;
 	if (gmt_says_right(j))
 		conf = lower_conf(conf);
+	/* The same client accepted chains from this root whose dates leave
+	 * no clock under which this one is invalid: not the clock (and not
+	 * its trust in the root); what is left is not seen here. */
+	acc = accepted_clock(j, &alo, &ahi, &apart);
+	if (acc < 0)
+		return false;
+	if (acc > 0 && !gmt_says_right(j))
+		conf = INFER_CONF_HIGH;
 	cert_clock(j, conf);
+	if (acc > 0)
+		ev_accepted_clock(j, alo, ahi, apart);
 	return true;
 }
 
@@ -3182,21 +3346,22 @@ r_unknown(struct judge *j)
 
 /* Established: a label only when the client visibly gave up right after
  * the handshake (no request sent), with a fault its checks find only
- * then (curl checks the host name and OCSP status after the handshake). */
-static bool
+ * then (curl checks the host name and OCSP status after the handshake).
+ * Returns the client's closing alert record, or NULL. */
+static const struct tls_enc_record *
 client_gave_up(const struct judge *j)
 {
 	const struct tls_dir_facts *cd = &j->f->dir[TLS_DIR_C2S];
+	const struct tls_enc_record *alert = NULL;
 	unsigned i, after_fin = 0;
-	bool alert = false;
 
 	if (!j->f->tls13) {
 		/* After its CCS: Finished, then only an alert record. */
 		for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++) {
 			if (cd->enc[i].type == TLS_CT_APPLICATION_DATA)
-				return false;
-			if (cd->enc[i].type == TLS_CT_ALERT)
-				alert = true;
+				return NULL;
+			if (cd->enc[i].type == TLS_CT_ALERT && alert == NULL)
+				alert = &cd->enc[i];
 		}
 		return alert;
 	}
@@ -3209,19 +3374,136 @@ client_gave_up(const struct judge *j)
 		if (after_fin == 0)
 			continue;
 		if (cd->enc[i].len != 19 && cd->enc[i].len != 35)
-			return false;
-		alert = true;
+			return NULL;
+		if (alert == NULL)
+			alert = &cd->enc[i];
 	}
 	return alert;
+}
+
+/* A client that gave up is sure to have refused the server, not merely to
+ * have looked at it, when the application protocol it negotiated is one in
+ * which the client speaks first (HTTP: RFC 9112 and 9113 open with the
+ * client's request or preface) and it closed at once, not after idling.
+ * Not acme-tls/1 (RFC 8737): its validators only look at the certificate,
+ * as do monitors and `s_client </dev/null`, which offer no ALPN. */
+#define GAVE_UP_AT_ONCE_US 500000
+
+static bool
+alpn_is_http(const uint8_t *p, size_t n)
+{
+	static const char *const http[] = {"http/1.1", "http/1.0", "http/0.9",
+					   "h2",       "spdy/3.1", "spdy/3",
+					   "spdy/2",   "spdy/1"};
+	size_t i;
+
+	for (i = 0; i < sizeof(http) / sizeof(http[0]); i++)
+		if (strlen(http[i]) == n && memcmp(http[i], p, n) == 0)
+			return true;
+	return false;
+}
+
+/* The HTTP protocol the server selected, or, when it selected none, the
+ * client's whole offer being HTTP; writes it to buf ("" if not HTTP). */
+static bool
+negotiated_http(const struct judge *j, char buf[ESC_MAX])
+{
+	const struct tls_facts *f = j->f;
+	const uint8_t *sel = NULL;
+	size_t nsel = 0;
+	struct cur c;
+	unsigned n = 0;
+
+	buf[0] = '\0';
+	if (f->tls13 && f->ee.present && f->ee.alpn_present) {
+		sel = f->ee.alpn;
+		nsel = f->ee.alpn_len;
+	} else if (!f->tls13 && f->sh.alpn_present) {
+		sel = f->sh.alpn;
+		nsel = f->sh.alpn_len;
+	}
+	if (sel != NULL) {
+		if (!alpn_is_http(sel, nsel))
+			return false;
+		infer_escape(buf, ESC_MAX, sel, nsel);
+		return true;
+	}
+	/* TLS 1.3 without EncryptedExtensions: what the server chose is
+	 * unknown. */
+	if ((f->tls13 && !f->ee.present) || !f->ch.alpn_present ||
+	    f->ch.alpn_truncated)
+		return false;
+	c = cur_make(f->ch.alpn, f->ch.alpn_len);
+	while (c.left > 0) {
+		struct cur name;
+
+		if (!cur_vec8(&c, &name) || !alpn_is_http(name.p, name.left))
+			return false;
+		n++;
+	}
+	if (n == 0)
+		return false;
+	alpn_list(buf, &f->ch);
+	return true;
+}
+
+/* How long after the end of the handshake the client's close came, in
+ * microseconds, with the client's own turnaround taken out; false when
+ * the records to tell are missing or the close was not at once.  TLS 1.3:
+ * the client's Finished and its close travel the same way, so they are
+ * compared directly.  TLS 1.2: the close answers the server's Finished,
+ * and may take the time the client took to answer the server's first
+ * flight (the path to it and back, as seen here). */
+static bool
+gave_up_at_once(const struct judge *j, const struct tls_enc_record *al,
+		uint64_t *after_us)
+{
+	const struct tls_dir_facts *cd = &j->f->dir[TLS_DIR_C2S];
+	const struct tls_dir_facts *sd = &j->f->dir[TLS_DIR_S2C];
+	uint64_t from, allow = GAVE_UP_AT_ONCE_US;
+	unsigned i;
+
+	if (cd->nenc == 0 || al->ts_us < cd->enc[0].ts_us)
+		return false;
+	if (j->f->tls13) {
+		from = 0;
+		for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++)
+			if (is_finished_len(cd->enc[i].len)) {
+				from = cd->enc[i].ts_us;
+				break;
+			}
+		if (from == 0)
+			return false;
+	} else {
+		const struct tls_enc_record *sfin = NULL;
+
+		for (i = 0; i < sd->nenc && i < TLS_ENC_RECORDS_MAX; i++)
+			if (sd->enc[i].type == TLS_CT_HANDSHAKE) {
+				sfin = &sd->enc[i];
+				break;
+			}
+		if (sfin == NULL || j->r->server_hello_ts == 0 ||
+		    cd->enc[0].ts_us < j->r->server_hello_ts)
+			return false;
+		from = sfin->ts_us;
+		allow += cd->enc[0].ts_us - j->r->server_hello_ts;
+	}
+	if (al->ts_us < from || al->ts_us - from > allow)
+		return false;
+	*after_us = al->ts_us - from;
+	return true;
 }
 
 static bool
 r_after_handshake(struct judge *j)
 {
 	const struct certcheck *cc = j->cc;
+	const struct tls_enc_record *al;
+	char proto[ESC_MAX], ms[32];
+	uint64_t after = 0;
 
 	if (j->r->result != CONN_ESTABLISHED || !chain_visible(cc) ||
-	    j->leaf == NULL || !client_gave_up(j))
+	    j->leaf == NULL || (al = client_gave_up(j)) == NULL)
 		return false;
 	if (cc->host_checked && (cc->host.status == HM_NO_MATCH ||
 				 cc->host.status == HM_NO_IDENTIFIERS)) {
@@ -3232,13 +3514,29 @@ r_after_handshake(struct judge *j)
 		return false;
 	}
 	j->out->after_handshake = true;
-	j->out->confidence = INFER_CONF_MEDIUM;
 	/* The generic line of ev_client_alert() is wrong here: replace. */
+	if (negotiated_http(j, proto) && gave_up_at_once(j, al, &after)) {
+		snprintf(ms, sizeof(ms), "%" PRIu64 ".%01" PRIu64, after / 1000,
+			 after % 1000 / 100);
+		j->out->confidence = INFER_CONF_HIGH;
+		snprintf(j->out->evidence[j->out->nevidence - 1],
+			 INFER_LINE_MAX,
+			 "the handshake completed with ALPN %s, in which the "
+			 "client speaks first, then the client closed %s ms "
+			 "after the handshake without sending a request: it "
+			 "refused the server (curl checks this after the "
+			 "handshake)",
+			 proto, ms);
+		return true;
+	}
+	j->out->confidence = INFER_CONF_MEDIUM;
 	snprintf(
 	    j->out->evidence[j->out->nevidence - 1], INFER_LINE_MAX,
 	    "the handshake completed, then the client closed with an alert "
 	    "without sending a request (clients that check this after the "
-	    "handshake, such as curl, do so)");
+	    "handshake, such as curl, do so; without HTTP negotiated by ALPN "
+	    "and an immediate close, a client that only probes the "
+	    "certificate cannot be ruled out)");
 	return true;
 }
 
@@ -3331,6 +3629,13 @@ established_warnings(struct judge *j)
 			    "\"%s\" that chains to the trust store",
 			    sni_or_none(j), esc_str(is, j->leaf->issuer), o->n,
 			    esc_str(nm, o->name));
+		else if (cc->val.status != X509_RES_OK &&
+			 j->out->after_handshake)
+			/* It completed the handshake but then refused. */
+			warning(
+			    j->out, "the chain of certificate %s is %s (%s)",
+			    nm, x509_code_name((enum x509_code)cc->val.status),
+			    x509_code_meaning((enum x509_code)cc->val.status));
 		else if (cc->val.status != X509_RES_OK)
 			warning(
 			    j->out,

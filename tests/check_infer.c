@@ -749,6 +749,87 @@ c_after_handshake_request(struct fx *x)
 	x->f.dir[TLS_DIR_C2S].enc[1].type = TLS_CT_APPLICATION_DATA;
 }
 
+/* The same with ALPN http/1.1 negotiated, the server's Finished at 1900 us
+ * and the client's turnaround to the first flight 1000 - 2000 us: the
+ * client, which must speak first, closed at once: a refusal. */
+static void
+fx_alpn(struct fx *x, const char *offer, const char *sel)
+{
+	size_t n = strlen(offer);
+
+	x->f.ch.alpn_present = true;
+	x->f.ch.alpn[0] = (uint8_t)n;
+	memcpy(x->f.ch.alpn + 1, offer, n);
+	x->f.ch.alpn_len = (uint16_t)(n + 1);
+	x->f.ch.nalpn = 1;
+	if (sel != NULL) {
+		x->f.sh.alpn_present = true;
+		x->f.sh.alpn_len = (uint8_t)strlen(sel);
+		memcpy(x->f.sh.alpn, sel, strlen(sel));
+	}
+}
+
+static void
+c_after_handshake_http(struct fx *x)
+{
+	c_after_handshake(x);
+	fx_alpn(x, "http/1.1", "http/1.1");
+	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+}
+
+/* The server chose no ALPN, but the client offered only HTTP. */
+static void
+c_after_handshake_http_offer(struct fx *x)
+{
+	c_after_handshake(x);
+	fx_alpn(x, "h2", NULL);
+	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+}
+
+/* acme-tls/1 validators only look at the certificate (RFC 8737). */
+static void
+c_after_handshake_acme(struct fx *x)
+{
+	c_after_handshake(x);
+	fx_alpn(x, "acme-tls/1", "acme-tls/1");
+	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+}
+
+/* HTTP, but the close came 3 s after the server's Finished: an idle
+ * connection given up, not a refusal. */
+static void
+c_after_handshake_http_late(struct fx *x)
+{
+	c_after_handshake_http(x);
+	x->f.dir[TLS_DIR_C2S].enc[1].ts_us = US(T0) + 3001900;
+}
+
+/* TLS 1.3 with the key log: EncryptedExtensions chose h2; Finished (53)
+ * then close_notify (19) 1 ms later. */
+static void
+c_after_handshake_13(struct fx *x)
+{
+	fx_ok12(x);
+	fx_sh(x, 0x0304, 0x1301);
+	x->cc.host.status = HM_NO_MATCH;
+	x->f.ee.present = true;
+	x->f.ee.alpn_present = true;
+	x->f.ee.alpn_len = 2;
+	memcpy(x->f.ee.alpn, "h2", 2);
+	fx_alpn(x, "h2", NULL);
+	fx_enc(x, TLS_DIR_C2S, 53, TLS_CT_APPLICATION_DATA, 2000);
+	fx_enc(x, TLS_DIR_C2S, 19, TLS_CT_APPLICATION_DATA, 3000);
+}
+
+/* TLS 1.3: the server's choice is unknown without EncryptedExtensions. */
+static void
+c_after_handshake_13_no_ee(struct fx *x)
+{
+	c_after_handshake_13(x);
+	x->f.ee.present = false;
+	x->f.ee.alpn_present = false;
+}
+
 struct single {
 	const char *name;
 	void (*build)(struct fx *);
@@ -856,6 +937,18 @@ static const struct single singles[] = {
      "server", "medium", "without sending a request"},
     {"request after handshake", c_after_handshake_request, "none", "none", NULL,
      NULL},
+    {"gave up at once over HTTP", c_after_handshake_http, "cert_name_mismatch",
+     "server", "high", "ALPN http/1.1, in which the client speaks first"},
+    {"gave up at once, HTTP offered", c_after_handshake_http_offer,
+     "cert_name_mismatch", "server", "high", "ALPN h2,"},
+    {"gave up, acme-tls/1", c_after_handshake_acme, "cert_name_mismatch",
+     "server", "medium", "cannot be ruled out"},
+    {"gave up late over HTTP", c_after_handshake_http_late,
+     "cert_name_mismatch", "server", "medium", "cannot be ruled out"},
+    {"1.3 gave up at once over h2", c_after_handshake_13, "cert_name_mismatch",
+     "server", "high", "closed 1.0 ms after"},
+    {"1.3 gave up, no EncryptedExtensions", c_after_handshake_13_no_ee,
+     "cert_name_mismatch", "server", "medium", "cannot be ruled out"},
 };
 
 START_TEST(test_single)
@@ -1173,6 +1266,107 @@ START_TEST(test_fleet_clock)
 }
 END_TEST
 
+/* A chain path whose certificates are valid [nb, na] (days from T0). */
+static void
+fx_path(struct fx *x, int64_t nb, int64_t na)
+{
+	x->leaf.not_before = T0 + nb * DAY;
+	x->leaf.not_after = T0 + na * DAY;
+	x->inter.not_before = T0 - 2000 * DAY;
+	x->inter.not_after = T0 + 4000 * DAY;
+	x->cc.val.path_len = 2;
+	x->cc.val.path[0] = 0;
+	x->cc.val.path[1] = 1;
+}
+
+/* The client accepted a chain, then refused one of the same root with
+ * bad_certificate although it is valid at the capture time. */
+static bool other_software;
+
+static void
+clock_after_accept(int64_t acc_nb, int64_t acc_na, const char **conf,
+		   struct infer_cause *c)
+{
+	static const uint16_t other[] = {0xC02F, 0xC030};
+	struct infer *in = infer_new(NULL);
+	struct fx *x = fx_new();
+
+	/* Accepted: established, then application data. */
+	fx_server(x, 50);
+	if (other_software) /* another program on the same address */
+		fx_suites(x, other, 2);
+	/* Random hellos: no hello clock to agree on. */
+	x->f.ch.gmt_unix_time = 0x11223344;
+	fx_ok12(x);
+	if (acc_na < 0) {
+		x->cc.val.codes = BIT(X509_RES_EXPIRED);
+		x->cc.val.status = X509_RES_EXPIRED;
+	}
+	fx_path(x, acc_nb, acc_na);
+	fx_enc(x, TLS_DIR_C2S, 40, TLS_CT_HANDSHAKE, 2000);
+	fx_enc(x, TLS_DIR_C2S, 300, TLS_CT_APPLICATION_DATA, 2500);
+	infer_judge(in, &x->r, c);
+	ck_assert_str_eq(c->id, "none");
+	free(x);
+
+	/* Refused: valid from 100 days ago for 300 days. */
+	x = fx_new();
+	fx_server(x, 51);
+	x->f.ch.gmt_unix_time = 0xa0b0c0d0;
+	c_42_clean(x);
+	fx_path(x, -100, 300);
+	infer_judge(in, &x->r, c);
+	*conf = c->confidence;
+	free(x);
+	infer_free(in);
+}
+
+START_TEST(test_fleet_clock_accepted)
+{
+	struct infer_cause c;
+	const char *conf;
+
+	/* Alone: medium (an untrusted root looks the same with GnuTLS). */
+	{
+		struct infer *in = infer_new(NULL);
+		struct fx *x = fx_new();
+
+		c_42_clean(x);
+		fx_path(x, -100, 300);
+		infer_judge(in, &x->r, &c);
+		ck_assert_str_eq(c.id, "client_clock");
+		ck_assert_str_eq(c.confidence, "medium");
+		free(x);
+		infer_free(in);
+	}
+	/* It accepted a chain that expired 150 days ago (valid from 400 to 150
+	 * days ago): its clock is in that window, before this leaf. */
+	clock_after_accept(-400, -150, &conf, &c);
+	ck_assert_str_eq(c.id, "client_clock");
+	ck_assert_str_eq(conf, "high");
+	ck_assert(ev_has(&c, "accepted 1 chain(s) from this root"));
+	ck_assert(ev_has(&c, "this certificate is not valid"));
+	ck_assert(!ev_has(&c, "for part of it"));
+	/* It accepted one valid from 1000 days ago to 1000 days ahead: a
+	 * clock 200 days behind is in it and outside this leaf's. */
+	clock_after_accept(-1000, 1000, &conf, &c);
+	ck_assert_str_eq(c.id, "client_clock");
+	ck_assert_str_eq(conf, "high");
+	ck_assert(ev_has(&c, "not valid for part of it"));
+	/* It accepted one valid only inside this leaf's window: no clock
+	 * explains both, so not the clock. */
+	clock_after_accept(-50, 200, &conf, &c);
+	ck_assert_str_ne(c.id, "client_clock");
+	/* What another program (another JA4) on the same address accepted
+	 * says nothing of this one's clock or roots. */
+	other_software = true;
+	clock_after_accept(-400, -150, &conf, &c);
+	other_software = false;
+	ck_assert_str_eq(c.id, "client_clock");
+	ck_assert_str_eq(conf, "medium");
+}
+END_TEST
+
 /* TLS 1.3 without keys: what a TLS 1.2 connection showed of the same
  * name's certificate decides. */
 START_TEST(test_fleet_name_13)
@@ -1426,6 +1620,7 @@ infer_suite(void)
 	tc = tcase_create("fleet");
 	tcase_add_test(tc, test_fleet_interception);
 	tcase_add_test(tc, test_fleet_clock);
+	tcase_add_test(tc, test_fleet_clock_accepted);
 	tcase_add_test(tc, test_fleet_name_13);
 	tcase_add_test(tc, test_fleet_chain_per_server);
 	tcase_add_test(tc, test_fleet_server);
