@@ -769,30 +769,34 @@ fx_alpn(struct fx *x, const char *offer, const char *sel)
 	}
 }
 
+/* Gave up after the handshake with this ALPN offer and choice (NULL:
+ * none), the server's Finished at 1900 us. */
+static void
+gave_up_alpn(struct fx *x, const char *offer, const char *sel)
+{
+	c_after_handshake(x);
+	fx_alpn(x, offer, sel);
+	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+}
+
 static void
 c_after_handshake_http(struct fx *x)
 {
-	c_after_handshake(x);
-	fx_alpn(x, "http/1.1", "http/1.1");
-	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+	gave_up_alpn(x, "http/1.1", "http/1.1");
 }
 
 /* The server chose no ALPN, but the client offered only HTTP. */
 static void
 c_after_handshake_http_offer(struct fx *x)
 {
-	c_after_handshake(x);
-	fx_alpn(x, "h2", NULL);
-	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+	gave_up_alpn(x, "h2", NULL);
 }
 
 /* acme-tls/1 validators only look at the certificate (RFC 8737). */
 static void
 c_after_handshake_acme(struct fx *x)
 {
-	c_after_handshake(x);
-	fx_alpn(x, "acme-tls/1", "acme-tls/1");
-	fx_enc(x, TLS_DIR_S2C, 40, TLS_CT_HANDSHAKE, 1900);
+	gave_up_alpn(x, "acme-tls/1", "acme-tls/1");
 }
 
 /* HTTP, but the close came 3 s after the server's Finished: an idle
