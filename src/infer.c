@@ -3515,12 +3515,13 @@ r_after_handshake(struct judge *j)
 	}
 	j->out->after_handshake = true;
 	/* The generic line of ev_client_alert() is wrong here: replace. */
+	if (j->out->nevidence > 0)
+		j->out->nevidence--;
 	if (negotiated_http(j, proto) && gave_up_at_once(j, al, &after)) {
 		snprintf(ms, sizeof(ms), "%" PRIu64 ".%01" PRIu64, after / 1000,
 			 after % 1000 / 100);
 		j->out->confidence = INFER_CONF_HIGH;
-		snprintf(j->out->evidence[j->out->nevidence - 1],
-			 INFER_LINE_MAX,
+		evidence(j->out,
 			 "the handshake completed with ALPN %s, in which the "
 			 "client speaks first, then the client closed %s ms "
 			 "after the handshake without sending a request: it "
@@ -3530,13 +3531,12 @@ r_after_handshake(struct judge *j)
 		return true;
 	}
 	j->out->confidence = INFER_CONF_MEDIUM;
-	snprintf(
-	    j->out->evidence[j->out->nevidence - 1], INFER_LINE_MAX,
-	    "the handshake completed, then the client closed with an alert "
-	    "without sending a request (clients that check this after the "
-	    "handshake, such as curl, do so; without HTTP negotiated by ALPN "
-	    "and an immediate close, a client that only probes the "
-	    "certificate cannot be ruled out)");
+	evidence(j->out,
+		 "the handshake completed, then the client closed with an "
+		 "alert without sending a request (clients that check this "
+		 "after the handshake, such as curl, do so; without HTTP "
+		 "negotiated by ALPN and an immediate close, a client that "
+		 "only probes the certificate cannot be ruled out)");
 	return true;
 }
 
