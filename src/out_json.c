@@ -568,6 +568,15 @@ json_tls(FILE *out, const struct conn_result *r)
 		json_code(out, tls_cipher_name(fa->sh.cipher), fa->sh.cipher);
 	else
 		fputs("null", out);
+	/* The protocol the server chose: in its ServerHello (TLS 1.2), in
+	 * EncryptedExtensions (TLS 1.3, read only with a key log). */
+	fputs(", \"alpn\": ", out);
+	if (!fa->tls13 && fa->sh_seen && fa->sh.alpn_present)
+		out_json_string(out, fa->sh.alpn, fa->sh.alpn_len);
+	else if (fa->tls13 && fa->ee.present && fa->ee.alpn_present)
+		out_json_string(out, fa->ee.alpn, fa->ee.alpn_len);
+	else
+		fputs("null", out);
 	fputs(", \"alerts\": ", out);
 	json_alerts(out, r);
 	fputs(", \"server_certificates\": [", out);

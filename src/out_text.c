@@ -224,13 +224,23 @@ out_text_write(void *ctx, const struct conn_result *r)
 		    " with group %s\n",
 		    tls_name_or_hex(tls_group_name(t->hrr.key_share_group),
 			t->hrr.key_share_group, hex));
-	if (t != NULL && t->sh_seen)
-		fprintf(o->out, "  server chose: %s %s\n",
+	if (t != NULL && t->sh_seen) {
+		fprintf(o->out, "  server chose: %s %s",
 		    tls_name_or_hex(tls_version_name(t->version), t->version,
 			hex),
 		    tls_name_or_hex(tls_cipher_name(t->sh.cipher), t->sh.cipher,
 			hex2));
-	else if (t != NULL && t->ch_seen && r->result != CONN_NOT_TLS)
+		/* ALPN: in the ServerHello, or (TLS 1.3, with a key log) in
+		 * EncryptedExtensions. */
+		if (!t->tls13 && t->sh.alpn_present) {
+			fputs(", alpn ", o->out);
+			out_text_bytes(o->out, t->sh.alpn, t->sh.alpn_len);
+		} else if (t->tls13 && t->ee.present && t->ee.alpn_present) {
+			fputs(", alpn ", o->out);
+			out_text_bytes(o->out, t->ee.alpn, t->ee.alpn_len);
+		}
+		fputc('\n', o->out);
+	} else if (t != NULL && t->ch_seen && r->result != CONN_NOT_TLS)
 		fprintf(o->out, "  no ServerHello\n");
 	if (r->certs != NULL && r->certs->server.n > 0)
 		print_certs(o->out, r->certs);

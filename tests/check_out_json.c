@@ -231,7 +231,7 @@ static const struct {
     {"[o[\"closed_by\"], o[\"close_ts\"]]",
      "[\"client_rst\", \"2026-11-26T10:12:03.200000Z\"]"},
     {"list(o[\"tls\"].keys())",
-     "[\"client_hello\", \"version\", \"cipher\", \"alerts\", "
+     "[\"client_hello\", \"version\", \"cipher\", \"alpn\", \"alerts\", "
      "\"server_certificates\"]"},
     {"o[\"tls\"][\"client_hello\"][\"versions\"]",
      "[\"TLSv1.3\", \"TLSv1.2\"]"},
@@ -294,6 +294,45 @@ START_TEST(test_object_enc13_alert)
 			      "\"description\": null, \"encrypted\": true, "
 			      "\"ts\": \"2026-11-26T10:12:03.123456Z\"}], "
 			      "\"TLS_AES_256_GCM_SHA384\"]");
+	free(got);
+	free(json);
+}
+END_TEST
+
+/* The server's ALPN choice: the ServerHello's in TLS 1.2 (attacker's bytes,
+ * escaped), EncryptedExtensions' in TLS 1.3, null when neither says. */
+START_TEST(test_object_alpn)
+{
+	static const uint8_t odd[] = {'h', '2', '"', 0x01};
+	struct fixture x;
+	char *json, *got;
+
+	fixture_init(&x);
+	x.fa.sh.alpn_present = true;
+	x.fa.sh.alpn_len = sizeof(odd);
+	memcpy(x.fa.sh.alpn, odd, sizeof(odd));
+	json = write_object(&x.r);
+	got = py_eval(json, "o[\"tls\"][\"alpn\"]");
+	ck_assert_str_eq(got, "\"h2\\\"\\u0001\"");
+	free(got);
+	free(json);
+
+	/* TLS 1.3: a ServerHello never carries it; EncryptedExtensions do,
+	 * once decrypted. */
+	x.fa.version = 0x0304;
+	x.fa.tls13 = true;
+	json = write_object(&x.r);
+	got = py_eval(json, "o[\"tls\"][\"alpn\"]");
+	ck_assert_str_eq(got, "null");
+	free(got);
+	free(json);
+	x.fa.ee.present = true;
+	x.fa.ee.alpn_present = true;
+	x.fa.ee.alpn_len = 8;
+	memcpy(x.fa.ee.alpn, "http/1.1", 8);
+	json = write_object(&x.r);
+	got = py_eval(json, "o[\"tls\"][\"alpn\"]");
+	ck_assert_str_eq(got, "\"http/1.1\"");
 	free(got);
 	free(json);
 }
@@ -474,6 +513,7 @@ out_json_suite(void)
 	tcase_add_loop_test(tc, test_object, 0,
 			    (int)(sizeof(obj_cases) / sizeof(obj_cases[0])));
 	tcase_add_test(tc, test_object_enc13_alert);
+	tcase_add_test(tc, test_object_alpn);
 	tcase_add_test(tc, test_object_anomalies);
 	tcase_add_test(tc, test_object_legacy);
 	tcase_add_test(tc, test_object_not_tls);
