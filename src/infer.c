@@ -3525,8 +3525,8 @@ r_after_handshake(struct judge *j)
 			 "the handshake completed with ALPN %s, in which the "
 			 "client speaks first, then the client closed %s ms "
 			 "after the handshake without sending a request: it "
-			 "refused the server (curl checks this after the "
-			 "handshake)",
+			 "refused the server (clients such as curl check this "
+			 "after the handshake)",
 			 proto, ms);
 		return true;
 	}
