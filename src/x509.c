@@ -935,7 +935,7 @@ struct x509_entry {
 	size_t charge; /* bytes charged to the cache's budget */
 	unsigned refs;
 	bool in_cache;
-	uint64_t h64; /* der_hash64() of the DER: the cache's bucket */
+	uint64_t h64; /* x509_der_hash64() of the DER: the cache's bucket */
 	struct x509_cache *cache; /* holding it (in_cache), for the budget */
 	char *memo; /* owned: x509_cert_set_memo()'s bytes, charged */
 	size_t memo_len;
@@ -1586,8 +1586,8 @@ key64(const uint8_t *k)
  * entry kept none, the SHA-256), so a collision costs a compare, never a
  * wrong certificate.  SHA-256 of every certificate of every connection
  * was most of the time of a capture of one server's handshakes. */
-static uint64_t
-der_hash64(const uint8_t *p, size_t len)
+uint64_t
+x509_der_hash64(const uint8_t *p, size_t len)
 {
 	const uint64_t m = 0x9E3779B97F4A7C15u;
 	uint64_t h = 0xCBF29CE484222325u ^ len, v;
@@ -1755,8 +1755,8 @@ cert_to_front(struct x509_cache *c, struct x509_entry *e)
  * owns decides; an entry without one (too large, or malformed) is matched
  * by its SHA-256 and length as before, *fp computed on first need. */
 static bool
-entry_is(const struct x509_entry *e, const uint8_t *der, size_t len,
-	 uint64_t h, uint8_t fp[32], bool *have_fp)
+entry_is(const struct x509_entry *e, const uint8_t *der, size_t len, uint64_t h,
+	 uint8_t fp[32], bool *have_fp)
 {
 	if (e->h64 != h ||
 	    e->cert.der_len != (len > UINT32_MAX ? UINT32_MAX : len))
@@ -1764,9 +1764,8 @@ entry_is(const struct x509_entry *e, const uint8_t *der, size_t len,
 	if (e->der != NULL && len <= X509_DER_MAX)
 		return memcmp(e->der, der, len) == 0;
 	if (!*have_fp) {
-		wc_Sha256Hash(der,
-			      (word32)(len > X509_DER_MAX ? X509_DER_MAX : len),
-			      fp);
+		wc_Sha256Hash(
+		    der, (word32)(len > X509_DER_MAX ? X509_DER_MAX : len), fp);
 		*have_fp = true;
 	}
 	return memcmp(e->cert.sha256, fp, 32) == 0;
@@ -1787,7 +1786,7 @@ x509_cert_get(struct x509_cache *c, const uint8_t *der, size_t len)
 			e->refs = 1;
 		return e != NULL ? &e->cert : NULL;
 	}
-	h = der_hash64(der, len);
+	h = x509_der_hash64(der, len);
 	for (e = c->ctab[h & c->cmask]; e != NULL; e = e->hnext)
 		if (entry_is(e, der, len, h, fp, &have_fp)) {
 			c->st.cert_hits++;

@@ -320,9 +320,9 @@ struct x509_result {
 struct x509_cache_stats {
 	uint64_t cert_hits, cert_misses, cert_evictions;
 	uint64_t chain_hits, chain_misses, chain_evictions;
-	uint64_t mem_refused; /* entries not cached: budget refused */
+	uint64_t mem_refused;		/* entries not cached: budget refused */
 	uint64_t cert_shed, chain_shed; /* dropped by x509_cache_shed() */
-	size_t certs, chains; /* entries now */
+	size_t certs, chains;		/* entries now */
 };
 
 struct x509_cache;
@@ -335,6 +335,11 @@ struct x509_cache *x509_cache_new(size_t max_certs, size_t max_chains,
 void x509_cache_free(struct x509_cache *c);
 void x509_cache_get_stats(const struct x509_cache *c,
 			  struct x509_cache_stats *st);
+
+/* The cache's bucket hash of a DER certificate (fast, not cryptographic:
+ * a hit is confirmed by comparing bytes).  Exposed for the tests that
+ * build colliding certificates. */
+uint64_t x509_der_hash64(const uint8_t *p, size_t len);
 
 /* Memory is short: drop the least recently used certificate (or, when none
  * is left, validation result), counted in cert_shed / chain_shed.  A
