@@ -5,15 +5,20 @@
  * and every packet goes, like cap_run() does it, to sensor_packet(): decode,
  * flow table, TCP reassembly, and then two consumers, each behind its own
  * sensor: the --flows view (out_flows_ops, writing to /dev/null) and the TLS
- * consumer (conn_ops: tls_record, tls_msg, outcome).  A small flow table and
- * small memory budgets make eviction and refusals happen.  It never writes
- * to the bytes it is given and never touches the network or the disk.
+ * consumer (conn_ops: tls_record, tls_msg, outcome, certcheck against a
+ * store holding captures/pki/root.crt).  Each result then goes where
+ * main.c's emit() sends it: the inference engine (with the judged view of
+ * a client's early close), the JSON and the text report (to /dev/null).
+ * A small flow table, small fleet tables and small memory budgets make
+ * eviction and refusals happen.  It never writes to the bytes it is given
+ * and never touches the network or the disk (but to read the root once).
  *
  * After the input ends (sensor_finish) the promises of the headers are
  * checked: every flow created has ended exactly once, no flow is left, all
  * memory charged to the budgets is released, the packet counters add up,
- * and conn handed over at most one result per flow.  A broken promise calls
- * abort().
+ * and conn handed over at most one result per flow; every cause has a
+ * label, a fix side, and a confidence unless it is none.  A broken promise
+ * calls abort().
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,10 +28,15 @@
 
 #include <pcap/pcap.h>
 
+#include "tlsdiag/certcheck.h"
 #include "tlsdiag/conn.h"
 #include "tlsdiag/flow.h"
+#include "tlsdiag/infer.h"
 #include "tlsdiag/out_flows.h"
+#include "tlsdiag/out_json.h"
+#include "tlsdiag/out_text.h"
 #include "tlsdiag/sensor.h"
+#include "tlsdiag/x509.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,6 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Packets read from one input at most: keeps every input linear and fast
  * (libpcap records are at least 16 bytes, so inputs rarely reach it). */
 #define FP_MAX_PACKETS 20000
+/* Fleet table entries of each kind, and certificate cache entries. */
+#define FP_INFER_ENTRIES 64
+#define FP_CERT_CACHE 32
+#define FP_CERT_MEM (512u * 1024u)
 
 static void
 fp_fail(const char *what)
@@ -60,7 +74,75 @@ struct fp_seen {
 	size_t n;
 	uint64_t results;
 	FILE *devnull;
+	struct infer *infer;
+	struct out_text text;
 };
+
+/* The trust store, loaded once (TOP, else the current directory). */
+static struct x509_store *
+fp_store(void)
+{
+	static struct x509_store *st;
+	const char *top;
+	char path[4096], err[256];
+
+	if (st != NULL)
+		return st;
+	if ((st = x509_store_new()) == NULL)
+		abort();
+	top = getenv("TOP");
+	snprintf(path, sizeof(path), "%s/captures/pki/root.crt",
+		 top != NULL && *top != '\0' ? top : ".");
+	/* Without the file the store stays empty: still worth fuzzing. */
+	if (x509_store_add_file(st, path, err, sizeof(err)) != 0)
+		fprintf(stderr, "fuzz_pcap: %s (store left empty)\n", err);
+	return st;
+}
+
+/* A cause as infer.h promises it: a label, its side, lines that end. */
+static void
+fp_check_cause(const struct infer_cause *c)
+{
+	unsigned i;
+
+	FP_CHECK(c->cause < INFER_NCAUSES);
+	FP_CHECK(c->id != NULL &&
+		 strcmp(c->id, infer_cause_label(c->cause)) == 0);
+	FP_CHECK(c->fix_side != NULL);
+	FP_CHECK(c->cause == INFER_NONE || c->confidence != NULL);
+	FP_CHECK(c->nevidence <= INFER_EVIDENCE_MAX);
+	FP_CHECK(c->nwarnings <= INFER_WARNINGS_MAX);
+	for (i = 0; i < c->nevidence; i++)
+		FP_CHECK(memchr(c->evidence[i], '\0', INFER_LINE_MAX) != NULL);
+	for (i = 0; i < c->nwarnings; i++)
+		FP_CHECK(memchr(c->warnings[i], '\0', INFER_LINE_MAX) != NULL);
+	FP_CHECK(memchr(c->advice, '\0', INFER_ADVICE_MAX) != NULL);
+}
+
+/* What main.c's emit() does with a result: judge it (as it was when the
+ * client closed, if it closed early), then write it both ways. */
+static void
+fp_outputs(struct fp_seen *s, const struct conn_result *r)
+{
+	struct conn_result rr = *r;
+	struct infer_cause cause;
+
+	if (r->judged != NULL) {
+		struct conn_result rj = *r;
+
+		rj.facts = r->judged->facts;
+		rj.certs = r->judged->certs;
+		rj.server_hello_ts = r->judged->server_hello_ts;
+		rj.judged = NULL;
+		infer_judge(s->infer, &rj, &cause);
+	} else {
+		infer_judge(s->infer, r, &cause);
+	}
+	fp_check_cause(&cause);
+	rr.cause = &cause;
+	out_json_write(s->devnull, &rr);
+	out_text_write(&s->text, &rr);
+}
 
 static void
 fp_emit(void *ctx, const struct conn_result *r)
@@ -79,6 +161,7 @@ fp_emit(void *ctx, const struct conn_result *r)
 		FP_CHECK(strlen(r->reason) > 0);
 	/* The flow is still valid during the callback: format it. */
 	out_flows_line(s->devnull, r->flow, FLOW_END_INPUT);
+	fp_outputs(s, r);
 
 	id = r->flow->id;
 	FP_CHECK(id >= 1);
@@ -128,7 +211,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct flow_config fc;
 	struct conn_ctx cx;
-	struct membudget cmb;
+	struct membudget cmb, xmb;
+	struct certcheck_ctx certs;
+	struct infer_config ic;
 	struct fp_seen seen;
 	struct sensor *sf, *sc;
 	struct pcap_pkthdr *h;
@@ -158,11 +243,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cx, 0, sizeof(cx));
 	memset(&cmb, 0, sizeof(cmb));
 	memset(&seen, 0, sizeof(seen));
+	memset(&xmb, 0, sizeof(xmb));
+	memset(&certs, 0, sizeof(certs));
 	seen.devnull = devnull;
+	seen.text.out = devnull;
+	seen.text.verbose = true;
+	infer_config_default(&ic);
+	ic.max_servers = ic.max_names = ic.max_clients = ic.max_cohorts =
+	    FP_INFER_ENTRIES;
+	if ((seen.infer = infer_new(&ic)) == NULL)
+		abort();
+	xmb.cap = FP_CERT_MEM;
+	certs.store = fp_store();
+	certs.cache = x509_cache_new(FP_CERT_CACHE, FP_CERT_CACHE, &xmb);
+	if (certs.cache == NULL)
+		abort();
 	cmb.cap = FP_CONN_MEM;
 	cx.emit = fp_emit;
 	cx.out_ctx = &seen;
 	cx.mem = &cmb;
+	cx.certs = &certs;
 	sc = sensor_new(&fc, FP_SENSOR_MEM, &conn_ops, &cx);
 	if (sf == NULL || sc == NULL)
 		abort();
@@ -194,5 +294,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sensor_free(sc);
 	pcap_close(p); /* closes fp */
 	free(seen.by_id);
+	infer_free(seen.infer);
+	x509_cache_free(certs.cache);
+	FP_CHECK(xmb.used == 0);
 	return 0;
 }
