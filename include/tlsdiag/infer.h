@@ -81,7 +81,7 @@
  * INFER_WAYS; a full set evicts its least recently seen entry, counted in
  * infer_stats).  Sizes: a server entry is about 300 bytes (the last chain
  * it presented, with its issuer's name), a name entry about 800 (issuer
- * names kept for evidence), a client entry about 100, a cohort entry about
+ * names kept for evidence), a client entry about 120, a cohort entry about
  * 100.  The defaults cost about 15 MiB (infer_stats.bytes says exactly)
  * and cover a busy span port's distinct servers, names and clients within
  * the decay time. */
