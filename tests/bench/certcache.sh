@@ -52,6 +52,8 @@ die() {
 	echo "certcache.sh: $*" >&2
 	exit 1
 }
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 
 [ -x "$TLSDIAG" ] || die "no $TLSDIAG (make tlsdiag first)"
 help=$("$TLSDIAG" --help 2>&1 || true)
@@ -68,47 +70,22 @@ record() {
 	local rc=0
 	# Globals: the EXIT trap reads them after record() has returned.
 	pids=()
+	cleanup_files=("$one.part")
 	tmp=$(mktemp -d /tmp/tlsdiag-certcache.XXXXXX)
-	# shellcheck disable=SC2317
-	cleanup() {
-		local p
-		for p in "${pids[@]}"; do
-			kill -TERM "$p" 2>/dev/null || true
-		done
-		wait 2>/dev/null || true
-		rm -rf "$tmp"
-	}
-	trap cleanup EXIT
-	ip link set lo up
-	ip link set lo mtu 1500
+	trap bench_cleanup EXIT
+	bench_lo_up
 	openssl s_server -accept "127.0.0.2:$PORT" -naccept 1 -no_tls1_3 \
 	    -cert "$pki/good.crt" -key "$pki/good.key" \
 	    -cert_chain "$pki/inter.crt" -WWW >"$tmp/server.log" 2>&1 </dev/null &
 	pids+=("$!")
-	for _ in $(seq 100); do
-		[ -n "$(ss -Hltn "sport = :$PORT")" ] && break
-		sleep 0.05
-	done
-	[ -n "$(ss -Hltn "sport = :$PORT")" ] || die "s_server did not start"
-	tcpdump -i lo -s 0 -U --immediate-mode -Z root -w "$one.part" \
-	    "tcp port $PORT" >"$tmp/tcpdump.log" 2>&1 &
-	local td=$!
-	pids+=("$td")
-	for _ in $(seq 200); do
-		grep -qs 'listening on' "$tmp/tcpdump.log" && break
-		sleep 0.05
-	done
-	grep -qs 'listening on' "$tmp/tcpdump.log" || die "tcpdump did not start"
+	bench_wait_listen "$PORT" s_server
+	bench_tcpdump_start "$one.part" "tcp port $PORT"
 	timeout 10 openssl s_client -connect "127.0.0.2:$PORT" \
 	    -servername good.test.tlsdiag -verify_hostname good.test.tlsdiag \
 	    -CAfile "$pki/trust.pem" -verify_return_error \
 	    </dev/null >"$tmp/client.log" 2>&1 || rc=$?
-	sleep 0.4
-	kill -INT "$td"
-	wait "$td" 2>/dev/null || true
+	bench_tcpdump_stop 0.4
 	[ "$rc" = 0 ] || die "s_client failed (exit $rc): $(grep -v "^ \{0,1\}[0-9a-f]\{4\} - " "$tmp/client.log" | head -n 40)"
-	grep -q '^0 packets dropped by kernel' "$tmp/tcpdump.log" ||
-	    die "tcpdump lost packets: $(cat "$tmp/tcpdump.log")"
 	mv "$one.part" "$one"
 }
 

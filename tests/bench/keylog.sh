@@ -47,6 +47,8 @@ die() {
 	echo "keylog.sh: $*" >&2
 	exit 1
 }
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 
 case "$ROUNDS$SECS" in
 *[!0-9]*) die "KEYLOG_BENCH_ROUNDS and KEYLOG_BENCH_SECS must be integers" ;;
@@ -70,20 +72,10 @@ record() {
 	*) die "record: unknown version $ver" ;;
 	esac
 	pids=()
+	cleanup_files=("$pcap.part" "$keys.part")
 	tmp=$(mktemp -d /tmp/tlsdiag-keylog-bench.XXXXXX)
-	# shellcheck disable=SC2317
-	cleanup() {
-		local p
-		for p in "${pids[@]}"; do
-			kill -TERM "$p" 2>/dev/null || true
-		done
-		wait 2>/dev/null || true
-		rm -rf "$tmp"
-		rm -f "$pcap.part" "$keys.part"
-	}
-	trap cleanup EXIT
-	ip link set lo up
-	ip link set lo mtu 1500
+	trap bench_cleanup EXIT
+	bench_lo_up
 	# -rev: a server that needs no input of its own; the client sends no
 	# data, so it only does handshakes and answers close_notify.
 	openssl s_server -accept "127.0.0.2:$PORT" "$sopt" \
@@ -91,28 +83,12 @@ record() {
 	    -cert_chain "$pki/inter.crt" -keylogfile "$keys.part" -rev \
 	    -quiet >"$tmp/server.log" 2>&1 </dev/null &
 	pids+=("$!")
-	for _ in $(seq 100); do
-		[ -n "$(ss -Hltn "sport = :$PORT")" ] && break
-		sleep 0.05
-	done
-	[ -n "$(ss -Hltn "sport = :$PORT")" ] || die "s_server did not start"
-	tcpdump -i lo -s 0 -U --immediate-mode -B 65536 -Z root -w "$pcap.part" \
-	    "tcp port $PORT" >"$tmp/tcpdump.log" 2>&1 &
-	local td=$!
-	pids+=("$td")
-	for _ in $(seq 200); do
-		grep -qs 'listening on' "$tmp/tcpdump.log" && break
-		sleep 0.05
-	done
-	grep -qs 'listening on' "$tmp/tcpdump.log" || die "tcpdump did not start"
+	bench_wait_listen "$PORT" s_server
+	bench_tcpdump_start "$pcap.part" "tcp port $PORT" -B 65536
 	python3 -c "$client" "$ver" 127.0.0.2 "$PORT" "$SECS" \
 	    >"$tmp/client.log" 2>&1 </dev/null || rc=$?
-	sleep 0.5
-	kill -INT "$td"
-	wait "$td" 2>/dev/null || true
+	bench_tcpdump_stop 0.5
 	[ "$rc" = 0 ] || die "client failed (exit $rc): $(tail -n 20 "$tmp/client.log")"
-	grep -q '^0 packets dropped by kernel' "$tmp/tcpdump.log" ||
-	    die "tcpdump lost packets: $(cat "$tmp/tcpdump.log")"
 	mv "$pcap.part" "$pcap"
 	mv "$keys.part" "$keys"
 	sed 's/^/keylog.sh: client: /' "$tmp/client.log"
