@@ -7,11 +7,11 @@
  * sensor: the --flows view (out_flows_ops, writing to /dev/null) and the TLS
  * consumer (conn_ops: tls_record, tls_msg, outcome, certcheck against a
  * store holding captures/pki/root.crt).  Each result then goes where
- * main.c's emit() sends it: the inference engine (with the judged view of
- * a client's early close), the JSON and the text report (to /dev/null).
- * A small flow table, small fleet tables and small memory budgets make
- * eviction and refusals happen.  It never writes to the bytes it is given
- * and never touches the network or the disk (but to read the root once).
+ * main.c's emit() sends it: the inference engine, the JSON and the text
+ * report (to /dev/null).  A small flow table, small fleet tables and small
+ * memory budgets make eviction and refusals happen.  It never writes to
+ * the bytes it is given and never touches the network or the disk (but to
+ * read the root once).
  *
  * After the input ends (sensor_finish) the promises of the headers are
  * checked: every flow created has ended exactly once, no flow is left, all
@@ -119,25 +119,15 @@ fp_check_cause(const struct infer_cause *c)
 	FP_CHECK(memchr(c->advice, '\0', INFER_ADVICE_MAX) != NULL);
 }
 
-/* What main.c's emit() does with a result: judge it (as it was when the
- * client closed, if it closed early), then write it both ways. */
+/* What main.c's emit() does with a result: judge it, then write it both
+ * ways. */
 static void
 fp_outputs(struct fp_seen *s, const struct conn_result *r)
 {
 	struct conn_result rr = *r;
 	struct infer_cause cause;
 
-	if (r->judged != NULL) {
-		struct conn_result rj = *r;
-
-		rj.facts = r->judged->facts;
-		rj.certs = r->judged->certs;
-		rj.server_hello_ts = r->judged->server_hello_ts;
-		rj.judged = NULL;
-		infer_judge(s->infer, &rj, &cause);
-	} else {
-		infer_judge(s->infer, r, &cause);
-	}
+	infer_judge(s->infer, r, &cause);
 	fp_check_cause(&cause);
 	rr.cause = &cause;
 	out_json_write(s->devnull, &rr);

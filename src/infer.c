@@ -3672,9 +3672,20 @@ infer_judge(struct infer *in, const struct conn_result *r,
 	    struct infer_cause *out)
 {
 	struct judge j;
+	struct conn_result rj;
 	size_t i;
 	static const struct tls_facts empty;
 
+	/* A client that closed early is judged as the connection was then
+	 * (conn.h: conn_result.judged), not by what the server sent after. */
+	if (r->judged != NULL) {
+		rj = *r;
+		rj.facts = r->judged->facts;
+		rj.certs = r->judged->certs;
+		rj.server_hello_ts = r->judged->server_hello_ts;
+		rj.judged = NULL;
+		r = &rj;
+	}
 	memset(out, 0, sizeof(*out));
 	memset(&j, 0, sizeof(j));
 	j.in = in;

@@ -70,18 +70,7 @@ emit(void *ctx, const struct conn_result *r)
 
 	pthread_mutex_lock(&o->mu);
 	if (o->infer != NULL) {
-		if (r->judged != NULL) {
-			/* As the connection was when the client closed. */
-			struct conn_result rj = *r;
-
-			rj.facts = r->judged->facts;
-			rj.certs = r->judged->certs;
-			rj.server_hello_ts = r->judged->server_hello_ts;
-			rj.judged = NULL;
-			infer_judge(o->infer, &rj, &cause);
-		} else {
-			infer_judge(o->infer, r, &cause);
-		}
+		infer_judge(o->infer, r, &cause);
 		rr.cause = &cause;
 	}
 	summary_add(&o->sum, r, rr.cause);

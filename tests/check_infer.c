@@ -1325,6 +1325,38 @@ clock_after_accept(int64_t acc_nb, int64_t acc_na, const char **conf,
 	infer_free(in);
 }
 
+/* A client that closed early is judged as the connection was then
+ * (conn_result.judged): its refusal of a clean chain, not the server's
+ * later flight that completed nothing. */
+START_TEST(test_judged_view)
+{
+	struct infer *in = infer_new(NULL);
+	struct fx *x = fx_new(), *later = fx_new();
+	struct conn_judged jv;
+	struct infer_cause c;
+
+	c_42_clean(x);
+	c_established(later);
+	jv.facts = &x->f;
+	jv.certs = &x->cc;
+	jv.server_hello_ts = x->r.server_hello_ts;
+	/* The live facts: a completed handshake, no alert. */
+	later->r.result = CONN_FAILED;
+	later->r.reason = "fatal_alert";
+	later->r.judged = &jv;
+	infer_judge(in, &later->r, &c);
+	ck_assert_str_eq(c.id, "client_clock");
+	ck_assert(ev_has(&c, "bad_certificate(42)"));
+	/* Without the judged view, the live facts have no refusal. */
+	later->r.judged = NULL;
+	infer_judge(in, &later->r, &c);
+	ck_assert_str_ne(c.id, "client_clock");
+	free(x);
+	free(later);
+	infer_free(in);
+}
+END_TEST
+
 START_TEST(test_fleet_clock_accepted)
 {
 	struct infer_cause c;
@@ -1625,6 +1657,7 @@ infer_suite(void)
 	tcase_add_test(tc, test_fleet_interception);
 	tcase_add_test(tc, test_fleet_clock);
 	tcase_add_test(tc, test_fleet_clock_accepted);
+	tcase_add_test(tc, test_judged_view);
 	tcase_add_test(tc, test_fleet_name_13);
 	tcase_add_test(tc, test_fleet_chain_per_server);
 	tcase_add_test(tc, test_fleet_server);

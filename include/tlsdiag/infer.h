@@ -33,8 +33,9 @@
  * its exchange).
  *
  * Ownership: an infer owns its tables (allocated once by infer_new(), never
- * grown, charged to infer_config.mem).  infer_judge() reads the conn_result and everything it points to
- * only during the call and keeps none of it.  Every attacker-chosen string
+ * grown, charged to infer_config.mem).  infer_judge() reads the
+ * conn_result and everything it points to only during the call and keeps
+ * none of it.  Every attacker-chosen string
  * (SNI, ALPN, certificate names and URLs) copied into evidence, advice or
  * warnings is escaped for printing: bytes outside printable ASCII, and the
  * backslash, become \xNN.  It never reads packet bytes, never formats
@@ -189,7 +190,9 @@ struct infer;
 struct infer *infer_new(const struct infer_config *cfg);
 void infer_free(struct infer *in);
 
-/* Learn from r, then judge it into *out (filled completely). */
+/* Learn from r, then judge it into *out (filled completely).  With
+ * r->judged set, r is taken as it was when the client closed (its facts,
+ * certificates and ServerHello time from there). */
 void infer_judge(struct infer *in, const struct conn_result *r,
 		 struct infer_cause *out);
 
