@@ -25,6 +25,29 @@ MEDIUM_EVIDENCE="
 T="$TLSDIAG --ca-file $TOP/captures/pki/trust.pem"
 exp=$TOP/tests/infer_expect.tsv
 
+# ran NAME: run NAME exited 0 with some output (else a failure is printed).
+ran() {
+	if [ "$(status_of "$1")" != 0 ] || [ ! -s "$OUT/$1.stdout" ]; then
+		not_ok "$1 runs" "status $(status_of "$1")" \
+		    "$(head -c 300 "$OUT/$1.stderr")"
+		return 1
+	fi
+}
+
+# no_secret NAME KEYLOG: keys never appear in any output: no secret of
+# KEYLOG, in any case, on run NAME's stdout or stderr.
+no_secret() {
+	_leak=
+	for _s in $(awk '!/^#/ && NF == 3 { print $3 }' "$2"); do
+		if grep -qi "$_s" "$OUT/$1.stdout" "$OUT/$1.stderr"; then
+			_leak=$_s
+			break
+		fi
+	done
+	[ -z "$_leak" ] && ok "$1: no secret in the output" ||
+	    not_ok "$1: no secret in the output" "a secret was printed"
+}
+
 # The label of the failed connection (or of any, when all established), as
 # infer.sh picks it.
 label() {
@@ -50,22 +73,8 @@ for f in "$TOP"/captures/tls13-*.pcap; do
 
 	run "keylog-$n" $T --keylog "$k" -r "$f" --json -
 	out=$OUT/keylog-$n.stdout
-	if [ "$(status_of "keylog-$n")" != 0 ] || [ ! -s "$out" ]; then
-		not_ok "keylog $n runs" "status $(status_of "keylog-$n")" \
-		    "$(head -c 300 "$OUT/keylog-$n.stderr")"
-		continue
-	fi
-	# Keys never appear in any output: no secret of the key log, in any
-	# case, on stdout or stderr.
-	leak=
-	for s in $(awk '!/^#/ && NF == 3 { print $3 }' "$k"); do
-		if grep -qi "$s" "$out" "$OUT/keylog-$n.stderr"; then
-			leak=$s
-			break
-		fi
-	done
-	[ -z "$leak" ] && ok "keylog $n: no secret in the output" ||
-	    not_ok "keylog $n: no secret in the output" "a secret was printed"
+	ran "keylog-$n" || continue
+	no_secret "keylog-$n" "$k"
 
 	# With the keys, the server's chain is read from the decrypted
 	# records and marked so; the relay capture has none to read (its
@@ -160,17 +169,8 @@ for f in "$TOP"/captures/tls12-*-keylog.pcap; do
 	run "nokeylog-$n" $T -r "$f" --json -
 	out=$OUT/keylog-$n.stdout
 	nk=$OUT/nokeylog-$n.stdout
-	if [ "$(status_of "keylog-$n")" != 0 ] || [ ! -s "$out" ]; then
-		not_ok "keylog $n runs" "status $(status_of "keylog-$n")" \
-		    "$(head -c 300 "$OUT/keylog-$n.stderr")"
-		continue
-	fi
-	leak=
-	for s in $(awk '!/^#/ && NF == 3 { print $3 }' "$k"); do
-		grep -qi "$s" "$out" "$OUT/keylog-$n.stderr" && leak=$s
-	done
-	[ -z "$leak" ] && ok "keylog $n: no secret in the output" ||
-	    not_ok "keylog $n: no secret in the output" "a secret was printed"
+	ran "keylog-$n" || continue
+	no_secret "keylog-$n" "$k"
 	grep -q ' 1 secrets for 1 connections, 0 lines refused' \
 	    "$OUT/keylog-$n.stderr" && ok "keylog $n: key log read" ||
 	    not_ok "keylog $n: key log read" "$(tail -n 1 "$OUT/keylog-$n.stderr")"
