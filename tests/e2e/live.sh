@@ -352,15 +352,18 @@ cli tls13-nginx-curl-ok $C timeout 5 curl -sS -o /dev/null -w '%{http_code}\n' \
 cli tls12-openssl-cert_expired s_client 20201 expired.test.tlsdiag
 cli tls12-gnutls-cert_expired g_client 20202 expired.test.tlsdiag
 # In this order: see the expectations of 20302 and 20303 above.
-cli tls13-gnutls-self_signed-hidden g_client 20302 selfsigned.test.tlsdiag
-cli tls12-openssl-cert_self_signed s_client 20301 selfsigned.test.tlsdiag
-# 20303 is judged on what 20301 showed: wait until 20301 is decided (its
-# JSON line).  With -W the two connections may be on different workers,
-# and a worker that lags (under valgrind, say) would judge 20303 first.
-decided_20301() {
-	[ -f "$L/live.json" ] && grep -q '"port": 20301}' "$L/live.json"
+# Each of the three is judged on what the ones before it showed, so each
+# waits until the one before is decided (its JSON line): with -W two
+# connections may be on different workers, and a worker that lags (under
+# valgrind, say) would otherwise judge 20302 after 20301 had shown the
+# chain, or 20303 before.
+decided() {
+	[ -f "$L/live.json" ] && grep -q "\"port\": $1}" "$L/live.json"
 }
-wait_for 15 decided_20301
+cli tls13-gnutls-self_signed-hidden g_client 20302 selfsigned.test.tlsdiag
+wait_for 15 decided 20302
+cli tls12-openssl-cert_self_signed s_client 20301 selfsigned.test.tlsdiag
+wait_for 15 decided 20301
 cli tls13-openssl-self_signed-known s_client 20303 selfsigned.test.tlsdiag
 cli tls10-openssl-protocol_mismatch s_client 20901 good.test.tlsdiag -tls1 \
     -cipher 'DEFAULT@SECLEVEL=0'
