@@ -48,6 +48,10 @@ static const struct {
     {"CLIENT_RANDOM", KEYLOG_MASTER},
     {"EXPORTER_SECRET", -1},
     {"EARLY_EXPORTER_SECRET", -1},
+    /* OpenSSL 3.0 logs each side's secret after a KeyUpdate under these
+     * (no generation number); the record layer derives them itself. */
+    {"CLIENT_TRAFFIC_SECRET_N", -1},
+    {"SERVER_TRAFFIC_SECRET_N", -1},
 };
 
 static const char *const reason_names[] = {"none",

@@ -184,6 +184,39 @@ tls13_epoch(struct tls_conn *c, int dir, enum keylog_kind kind,
 	return true;
 }
 
+/* TLS 1.3 KeyUpdate (RFC 8446 7.2): the sender's next application traffic
+ * secret is HKDF-Expand-Label(current, "traffic upd", "", Hash.length); it
+ * replaces the current one in c->sec, and the direction's keys are derived
+ * from it with the sequence number back to 0.  The records still to open
+ * after the handshake are not reset.  False (direction off) if it fails. */
+static bool
+tls13_key_update(struct tls_conn *c, int dir)
+{
+	struct tls_rdir *d = &c->rd[dir];
+	enum keylog_kind kind = dir == c->facts.server_dir
+				    ? KEYLOG_SERVER_TRAFFIC_0
+				    : KEYLOG_CLIENT_TRAFFIC_0;
+	const struct tlsdec_suite *su = tlsdec_suite_find(c->facts.sh.cipher);
+	uint8_t next[TLSDEC_SECRET_MAX];
+	size_t n = c->sec.len[kind];
+	bool ok;
+
+	d->dec_ku = false;
+	ok = su != NULL && su->version == 13 && keylog_has(&c->sec, kind) &&
+	     n == tlsdec_hash_len((enum tlsdec_hash)su->hash) &&
+	     n <= sizeof(next) &&
+	     tlsdec_hkdf_expand_label((enum tlsdec_hash)su->hash,
+				      c->sec.secret[kind], n, "traffic upd",
+				      NULL, 0, next, n) == TLSDEC_OK &&
+	     tlsdec_dir_init(&d->dec, c->facts.sh.cipher, next, n) == TLSDEC_OK;
+	if (ok)
+		memcpy(c->sec.secret[kind], next, n);
+	else
+		dec_off(c, d);
+	wipe(next, sizeof(next));
+	return ok;
+}
+
 /* Are this record's keys at hand (a protected record of content `type`)?
  * Moves the direction to its next epoch when the last one ended. */
 static bool
@@ -218,6 +251,8 @@ dec_ready(struct tls_conn *c, int dir, uint8_t type)
 		dec_off(c, d);
 		return false;
 	}
+	if (d->dec_epoch == DEC_APP && d->dec_ku)
+		return tls13_key_update(c, dir);
 	return d->dec_epoch == DEC_HS || d->dec_epoch == DEC_APP;
 }
 
@@ -364,10 +399,16 @@ hs_finish(struct tls_conn *c, int dir, uint64_t ts_us)
 	 * traffic secret. */
 	if (c->facts.decrypting && d->hs_type == 20 && d->dec_epoch == DEC_HS)
 		d->dec_fin = true;
-	/* RFC 8446 4.6.3: after a KeyUpdate the sender's keys change, and
-	 * the key log has no line for the new ones. */
-	if (c->facts.decrypting && d->hs_type == 24)
-		d->dec_app_left = 0;
+	/* RFC 8446 4.6.3: after a KeyUpdate the sender's next record is
+	 * under its next application traffic secret.  A type-24 message
+	 * anywhere else (TLS 1.2, or under the handshake keys) ends the
+	 * direction's decryption. */
+	if (c->facts.decrypting && d->hs_type == 24) {
+		if (c->facts.tls13 && d->dec_epoch == DEC_APP)
+			d->dec_ku = true;
+		else
+			d->dec_app_left = 0;
+	}
 	hs_reset(c, d);
 	if (!sh_before && c->facts.sh_seen && c->keys != NULL) {
 		/* The ServerHello (not an HRR): its client random's secrets

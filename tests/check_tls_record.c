@@ -2038,6 +2038,59 @@ START_TEST(test_keylog_decrypt)
 }
 END_TEST
 
+/* TLS 1.3 KeyUpdate (RFC 8446 7.2): each side's records after its
+ * KeyUpdate are under the next application traffic secret, derived from
+ * the current one (the key log has only *_TRAFFIC_SECRET_0).  The client
+ * asks for an update, the server answers with its own; the request, the
+ * page and both close_notify alerts after them are opened and read.
+ * Whole records, then byte by byte. */
+START_TEST(test_keylog_key_update)
+{
+	struct membudget mb = {0, 0, 0, 0, NULL};
+	struct dconn *dc = malloc(sizeof(*dc));
+	struct tls_conn *c = malloc(sizeof(*c));
+	const struct tls_facts *f = &c->facts;
+	unsigned i, ku[2] = {0, 0}, cn[2] = {0, 0};
+
+	ck_assert_ptr_nonnull(dc);
+	ck_assert_ptr_nonnull(c);
+	dload(dc, "tls13-openssl-keyupdate", false);
+	tls_conn_init(c, NULL, &mb);
+	dfeed(dc, c, true, _i == 0 ? 0 : 1);
+	ck_assert(f->keys_found && f->tls13);
+	ck_assert_uint_eq(f->dec_failed[TLS_DIR_C2S], 0);
+	ck_assert_uint_eq(f->dec_failed[TLS_DIR_S2C], 0);
+	ck_assert_uint_eq(f->anomaly[TLS_ANOM_DECRYPT_FAILED], 0);
+	/* Client: Finished, KeyUpdate, request, close_notify.  Server:
+	 * EncryptedExtensions, Certificate, CertificateVerify, Finished, two
+	 * NewSessionTickets, KeyUpdate, page, close_notify. */
+	ck_assert_uint_eq(f->dec_records[TLS_DIR_C2S], 4);
+	ck_assert_uint_eq(f->dec_records[TLS_DIR_S2C], 9);
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].kind == TLS_LOG_HANDSHAKE &&
+		    f->log[i].type == 24) {
+			ck_assert(f->log[i].flags & TLS_LOGF_DECRYPTED);
+			ku[f->log[i].dir & 1]++;
+		}
+	ck_assert_uint_eq(ku[TLS_DIR_C2S], 1);
+	ck_assert_uint_eq(ku[TLS_DIR_S2C], 1);
+	ck_assert_uint_eq(f->nalerts, 2);
+	for (i = 0; i < f->nalerts; i++) {
+		ck_assert(f->alerts[i].decrypted && !f->alerts[i].encrypted);
+		ck_assert_uint_eq(f->alerts[i].level, 1);
+		ck_assert_uint_eq(f->alerts[i].desc, 0);
+		cn[f->alerts[i].dir & 1]++;
+	}
+	ck_assert_uint_eq(cn[TLS_DIR_C2S], 1);
+	ck_assert_uint_eq(cn[TLS_DIR_S2C], 1);
+	tls_conn_free(c);
+	ck_assert_uint_eq(mb.used, 0);
+	dfree(dc);
+	free(c);
+	free(dc);
+}
+END_TEST
+
 /* Without a key source nothing is decrypted; with keys that do not open
  * the records (another run's), each direction's first protected record is
  * counted as failed and the facts are those of a conn without keys. */
@@ -2155,6 +2208,7 @@ tls_record_suite(void)
 	tcase_add_loop_test(tc, test_keylog_decrypt, 0,
 			    2 * (int)(sizeof(dcases) / sizeof(dcases[0])));
 	tcase_add_loop_test(tc, test_keylog_wrong_keys, 0, 2);
+	tcase_add_loop_test(tc, test_keylog_key_update, 0, 2);
 	tcase_add_test(tc, test_keylog_budget);
 	suite_add_tcase(s, tc);
 

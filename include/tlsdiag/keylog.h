@@ -10,8 +10,10 @@
  * SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_TRAFFIC_SECRET_0,
  * SERVER_TRAFFIC_SECRET_0, CLIENT_EARLY_TRAFFIC_SECRET (32 or 48 bytes: the
  * TLS 1.3 suites' hash lengths) and CLIENT_RANDOM (the 48-byte TLS <= 1.2
- * master secret).  Recognised and ignored (they decrypt nothing):
- * EXPORTER_SECRET, EARLY_EXPORTER_SECRET.  Any other line is malformed:
+ * master secret).  Recognised and ignored: EXPORTER_SECRET,
+ * EARLY_EXPORTER_SECRET (they decrypt nothing), and OpenSSL's
+ * CLIENT_TRAFFIC_SECRET_N and SERVER_TRAFFIC_SECRET_N (the secrets after a
+ * KeyUpdate, which tls_record derives).  Any other line is malformed:
  * counted by reason (struct keylog_stats), skipped, never fatal.  Fields may
  * be separated by runs of spaces or tabs and lines may end in CRLF (files
  * edited by hand or on Windows); hex digits may be upper or lower case.

@@ -79,7 +79,8 @@
  * 1.3: each type-23 record after the ServerHello is buffered whole (at most
  * TLS_RECORD_MAX, charged to the membudget) and opened with the sender's
  * handshake traffic secret, then, from the record after its Finished,
- * with its *_TRAFFIC_SECRET_0 for at most TLS_DEC_APP_RECORDS records.
+ * with its *_TRAFFIC_SECRET_0 for at most TLS_DEC_APP_RECORDS records
+ * (after a KeyUpdate, with the next secret derived from it, RFC 8446 7.2).
  * TLS 1.2 (CLIENT_RANDOM, AEAD suites): each direction switches to its
  * keys at its ChangeCipherSpec, for its Finished and at most
  * TLS_DEC_APP_RECORDS records in all.  Every such record is still counted
@@ -173,6 +174,7 @@ struct tls_rdir {
 	uint8_t dec_epoch;   /* none, tls12 pending, handshake, app, off */
 	bool dec_fin;	     /* TLS 1.3: its Finished ended the epoch */
 	uint8_t dec_app_left; /* records still opened after the handshake */
+	bool dec_ku;	      /* TLS 1.3: a KeyUpdate; next record, next keys */
 	struct tlsdec_dir dec; /* secret keys */
 	uint8_t *rec_buf;      /* owned; rec_alloc bytes charged */
 	uint32_t rec_alloc;
