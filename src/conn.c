@@ -61,7 +61,8 @@ struct conn {
 				      buffers are the live facts', which
 				      never replace them */
 	uint64_t p_sh_ts; /* sh_ts when p_facts was taken */
-	uint64_t p_app; /* client records of type 23 when it became pending */
+	uint64_t p_app; /* client data records (facts data_records) when it
+			  became pending */
 	enum conn_result_kind p_kind;
 	const char *p_reason;
 	int8_t p_dir;
@@ -186,15 +187,19 @@ closer_of(const struct flow *f, struct conn_result *r)
 	}
 }
 
-/* The client already sent application data after its handshake messages
- * (in TLS 1.3 its Finished is the first type-23 record). */
+/* The client already sent application data after its handshake messages.
+ * In TLS 1.3 its Finished is its first type-23 record, unless a key log
+ * showed it for what it is; a record decrypted as a handshake message (a
+ * KeyUpdate) or an alert is not data either. */
 static bool
 client_sent_data(const struct conn *c)
 {
 	const struct tls_facts *fa = &c->tc.facts;
-	uint64_t n = fa->dir[TLS_DIR_C2S].appdata_records;
+	uint64_t n = fa->dir[TLS_DIR_C2S].data_records;
 
-	return fa->tls13 ? n >= 2 : n >= 1;
+	if (fa->tls13 && fa->finished_len[TLS_DIR_C2S] == 0)
+		return n >= 2;
+	return n >= 1;
 }
 
 /* Marks a decided flow whose later packets -w writes (f->app). */
@@ -310,7 +315,7 @@ conn_finish(struct conn_ctx *cx, struct flow *f, struct conn *c, bool emit,
 		c->p_reason = reason;
 		c->p_dir = (int8_t)rdir;
 		c->p_ts = ts;
-		c->p_app = c->tc.facts.dir[TLS_DIR_C2S].appdata_records;
+		c->p_app = c->tc.facts.dir[TLS_DIR_C2S].data_records;
 		return;
 	}
 	if (emit) {
@@ -784,7 +789,7 @@ conn_data(void *ctx, struct flow *f, int dir, const uint8_t *p, uint32_t len,
 		c->pending = false;
 	/* Established, and the client sent its first data: confirmed. */
 	if (c->pending && c->p_kind == CONN_ESTABLISHED &&
-	    c->tc.facts.dir[TLS_DIR_C2S].appdata_records > c->p_app) {
+	    c->tc.facts.dir[TLS_DIR_C2S].data_records > c->p_app) {
 		conn_flush(cx, f, c, false);
 		return;
 	}
@@ -855,7 +860,7 @@ conn_pend_client_close(struct conn *c, const char *reason, uint64_t ts)
 	c->p_reason = reason;
 	c->p_dir = TLS_DIR_C2S;
 	c->p_ts = ts;
-	c->p_app = c->tc.facts.dir[TLS_DIR_C2S].appdata_records;
+	c->p_app = c->tc.facts.dir[TLS_DIR_C2S].data_records;
 }
 
 /* Keep the facts as they are now for the judge, and go on waiting for the

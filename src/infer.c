@@ -3365,18 +3365,25 @@ client_gave_up(const struct judge *j)
 		}
 		return alert;
 	}
-	/* TLS 1.3: Finished, then one alert-sized record and nothing else. */
+	/* TLS 1.3: Finished, then one alert-sized record and nothing else.
+	 * With a key log each record's real content type is known: handshake
+	 * messages (a KeyUpdate after the Finished) are no request, and an
+	 * alert is one whatever its size. */
 	for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++) {
-		if (is_finished_len(cd->enc[i].len) && after_fin == 0) {
+		const struct tls_enc_record *e = &cd->enc[i];
+
+		if (is_finished_len(e->len) && after_fin == 0 &&
+		    (e->inner == 0 || e->inner == TLS_CT_HANDSHAKE)) {
 			after_fin = 1;
 			continue;
 		}
-		if (after_fin == 0)
+		if (after_fin == 0 || e->inner == TLS_CT_HANDSHAKE)
 			continue;
-		if (cd->enc[i].len != 19 && cd->enc[i].len != 35)
+		if (e->inner == 0 ? e->len != 19 && e->len != 35
+				  : e->inner != TLS_CT_ALERT)
 			return NULL;
 		if (alert == NULL)
-			alert = &cd->enc[i];
+			alert = e;
 	}
 	return alert;
 }

@@ -1936,6 +1936,8 @@ enc_record_add(struct tls_facts *f, int dir, uint8_t type, uint8_t inner,
 			df->appdata_first_ts = ts_us;
 		df->appdata_records++;
 		df->appdata_bytes += rec_len;
+		if (inner == 0 || inner == CT_APPLICATION_DATA)
+			df->data_records++;
 	}
 	if (df->nenc < TLS_ENC_RECORDS_MAX) {
 		e = &df->enc[df->nenc++];

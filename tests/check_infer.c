@@ -834,6 +834,34 @@ c_after_handshake_13_no_ee(struct fx *x)
 	x->f.ee.alpn_present = false;
 }
 
+/* The same read with the key log, the client having updated its keys
+ * first: Finished (53, handshake), KeyUpdate (22, handshake), then
+ * close_notify (19, alert).  A handshake message is no request. */
+static void
+c_after_handshake_13_key_update(struct fx *x)
+{
+	struct tls_dir_facts *d = &x->f.dir[TLS_DIR_C2S];
+
+	c_after_handshake_13(x);
+	d->nenc = 1;
+	d->enc_total = 1;
+	fx_enc(x, TLS_DIR_C2S, 22, TLS_CT_APPLICATION_DATA, 2500);
+	fx_enc(x, TLS_DIR_C2S, 19, TLS_CT_APPLICATION_DATA, 3000);
+	d->enc[0].inner = TLS_CT_HANDSHAKE;
+	d->enc[1].inner = TLS_CT_HANDSHAKE;
+	d->enc[2].inner = TLS_CT_ALERT;
+}
+
+/* Decrypted, the alert-sized record after the Finished is data: a request
+ * was sent, whatever its size. */
+static void
+c_after_handshake_13_short_request(struct fx *x)
+{
+	c_after_handshake_13(x);
+	x->f.dir[TLS_DIR_C2S].enc[0].inner = TLS_CT_HANDSHAKE;
+	x->f.dir[TLS_DIR_C2S].enc[1].inner = TLS_CT_APPLICATION_DATA;
+}
+
 struct single {
 	const char *name;
 	void (*build)(struct fx *);
@@ -953,6 +981,10 @@ static const struct single singles[] = {
      "server", "high", "closed 1.0 ms after"},
     {"1.3 gave up, no EncryptedExtensions", c_after_handshake_13_no_ee,
      "cert_name_mismatch", "server", "medium", "cannot be ruled out"},
+    {"1.3 KeyUpdate, then gave up", c_after_handshake_13_key_update,
+     "cert_name_mismatch", "server", "high", "closed 1.0 ms after"},
+    {"1.3 decrypted short request", c_after_handshake_13_short_request, "none",
+     "none", NULL, NULL},
 };
 
 START_TEST(test_single)

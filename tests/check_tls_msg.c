@@ -1712,6 +1712,16 @@ START_TEST(test_facts_alerts_and_log)
 	ck_assert_uint_eq(f.dir[1].appdata_first_ts, 200);
 	ck_assert_uint_eq(f.dir[1].appdata_records, 2);
 	ck_assert_uint_eq(f.dir[1].appdata_bytes, 150);
+	ck_assert_uint_eq(f.dir[1].data_records, 2);
+	/* Opened with a key log: a type-23 record that held a handshake
+	 * message (a KeyUpdate) or an alert is not data; one that held
+	 * application data is. */
+	tls_msg_dec_record(&f, 1, 23, 22, 22, 220);
+	tls_msg_dec_record(&f, 1, 23, 21, 19, 230);
+	tls_msg_dec_record(&f, 1, 23, 23, 40, 240);
+	ck_assert_uint_eq(f.dir[1].appdata_records, 5);
+	ck_assert_uint_eq(f.dir[1].data_records, 3);
+	ck_assert_uint_eq(f.dec_records[1], 3);
 	tls_facts_free(&f, NULL);
 }
 END_TEST

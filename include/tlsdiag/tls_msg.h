@@ -497,6 +497,9 @@ struct tls_dir_facts {
 				      1.3 that is the encrypted handshake) */
 	uint64_t appdata_records;
 	uint64_t appdata_bytes;
+	uint64_t data_records; /* of those, not decrypted as something else
+				  (a handshake message, an alert): data, as
+				  far as is known */
 	uint32_t heartbeats;
 	struct tls_enc_record enc[TLS_ENC_RECORDS_MAX]; /* first ones */
 	uint8_t nenc;
