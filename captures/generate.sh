@@ -409,6 +409,22 @@ if begin tls13-openssl-ok-hrr; then
 	    -groups X25519:P-256
 	end
 fi
+# The client updates its keys and asks the server to update its own
+# (s_client's "K" command: a KeyUpdate with update_requested), then closes
+# without a request ("Q": close_notify).  With the key log, the records
+# after a KeyUpdate are opened with the next application traffic secret,
+# which the reader derives (RFC 8446 7.2).
+ossl_keyupdate() {
+	{ printf 'K\n'; sleep 0.5; printf 'Q\n'; } | timeout "${TMO:-10}" \
+	    openssl s_client -connect "127.0.0.1:$1" \
+	    -servername good.test.tlsdiag -verify_hostname good.test.tlsdiag \
+	    -CAfile "$pki/trust.pem" -verify_return_error -keylogfile "$KEYLOG"
+}
+if begin tls13-openssl-ok-keyupdate; then
+	srv_ossl 20116 good "$pki/inter.crt"
+	cap "tcp port 20116" ossl_keyupdate 20116
+	end
+fi
 
 # ---------------------------------------------------------------- certificates
 

@@ -152,6 +152,29 @@ for f in "$TOP"/captures/tls13-*.pcap; do
 	fi
 done
 
+# TLS 1.3 KeyUpdate: the client's close_notify follows its KeyUpdate, under
+# its next application traffic secret, which is derived (the key log has
+# only *_TRAFFIC_SECRET_0 for it, and OpenSSL's CLIENT_TRAFFIC_SECRET_N line,
+# recognised and not refused).  Without keys the KeyUpdate looks like the
+# client's first data and nothing after it is read.
+n=tls13-openssl-ok-keyupdate
+k=$TOP/captures/$n.keylog
+if grep -q '^CLIENT_TRAFFIC_SECRET_N ' "$k" &&
+    grep -q ' 4 secrets for 1 connections, 0 lines refused' \
+    "$OUT/keylog-$n.stderr"; then
+	ok "keylog $n: OpenSSL's *_TRAFFIC_SECRET_N lines not refused"
+else
+	not_ok "keylog $n: OpenSSL's *_TRAFFIC_SECRET_N lines not refused" \
+	    "$(tail -n 1 "$OUT/keylog-$n.stderr")"
+fi
+a=$(jq -c '[.result, .closed_by, [.tls.alerts[] | [.from, .description, .decrypted]]]' \
+    "$OUT/keylog-$n.stdout")
+if [ "$a" = '["established","client_fin",[["client","close_notify",true],["server","close_notify",true]]]' ]; then
+	ok "keylog $n: alerts after the KeyUpdate decrypted"
+else
+	not_ok "keylog $n: alerts after the KeyUpdate decrypted" "got $a"
+fi
+
 # TLS 1.2 with key logs (CLIENT_RANDOM, the master secret): the handshake
 # is plaintext up to each side's ChangeCipherSpec, so only what follows it
 # (Finished, application data, alerts) needs the keys.
