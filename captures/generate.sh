@@ -1097,7 +1097,8 @@ fi
 # curl refusing a certificate that names another host: it checks the name
 # after the handshake, so its alert comes after its ChangeCipherSpec and is
 # encrypted; the key log reads its description.  The servers choose an
-# AEAD suite (ECDHE with AES-GCM), which tlsdiag can decrypt.
+# AEAD suite (ECDHE with AES-GCM), or, in the -cbc- capture, the client
+# offers only a CBC one.
 if begin tls12-openssl-ok-keylog; then
 	srv_ossl 22101 good "$pki/inter.crt" -no_tls1_3
 	cap "tcp port 22101" cli_ossl 22101 good.test.tlsdiag
@@ -1106,6 +1107,14 @@ fi
 if begin tls12-nginx-curl-cert_name_mismatch-keylog; then
 	srv_nginx 22102 "$(nginx_tls mismatch.test.tlsdiag other-chain.pem other)"
 	cap "tcp port 22102" cli_curl 22102 mismatch.test.tlsdiag --tls-max 1.2
+	end
+fi
+# The same with a CBC suite (AES-128-CBC with HMAC-SHA1, encrypt_then_mac
+# as OpenSSL negotiates it by default): its records are opened too.
+if begin tls12-nginx-curl-cert_name_mismatch-cbc-keylog; then
+	srv_nginx 22103 "$(nginx_tls mismatch.test.tlsdiag other-chain.pem other)"
+	cap "tcp port 22103" cli_curl 22103 mismatch.test.tlsdiag --tls-max 1.2 \
+	    --ciphers ECDHE-RSA-AES128-SHA
 	end
 fi
 

@@ -53,6 +53,7 @@ enum {
 	EXT_EC_POINT_FORMATS = 11,
 	EXT_SIGNATURE_ALGORITHMS = 13,
 	EXT_ALPN = 16,
+	EXT_ENCRYPT_THEN_MAC = 22,
 	EXT_EXTENDED_MASTER_SECRET = 23,
 	EXT_SESSION_TICKET = 35,
 	EXT_PRE_SHARED_KEY = 41,
@@ -866,6 +867,11 @@ sh_ext(struct tls_server_hello *sh, uint16_t type, struct cur *d)
 		return alpn_one(d, sh->alpn, &sh->alpn_len);
 	case EXT_EXTENDED_MASTER_SECRET:
 		sh->ems = true;
+		return d->left == 0;
+	case EXT_ENCRYPT_THEN_MAC:
+		/* RFC 7366 2: empty; CBC records are then MACed after
+		 * encryption. */
+		sh->etm = true;
 		return d->left == 0;
 	case EXT_SESSION_TICKET:
 		sh->session_ticket = true;

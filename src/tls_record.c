@@ -154,8 +154,8 @@ tls12_keys(struct tls_conn *c)
 	su = tlsdec_suite_find(f->sh.cipher);
 	if (su == NULL || su->version != 12 || !keys_have(c, KEYLOG_MASTER))
 		return;
-	if (tlsdec_tls12_init(&cd->dec, &sd->dec, f->sh.cipher,
-			      c->sec.secret[KEYLOG_MASTER],
+	if (tlsdec_tls12_init(&cd->dec, &sd->dec, f->sh.cipher, f->version,
+			      f->sh.etm, c->sec.secret[KEYLOG_MASTER],
 			      c->sec.len[KEYLOG_MASTER], f->ch.random,
 			      f->sh.random) != TLSDEC_OK)
 		return;

@@ -4,7 +4,9 @@
  * RFC 8446 5.2-5.4 and 7.1-7.3 (TLS 1.3 record protection and traffic
  * keys), RFC 5246 5, 6.2.3.3 and 6.3 (TLS 1.2 PRF, AEAD records, key block),
  * RFC 5288 (AES-GCM suites), RFC 6655 and RFC 7251 (AES-CCM suites), RFC
- * 7905 (ChaCha20-Poly1305 suites), RFC 5869 (HKDF).
+ * 7905 (ChaCha20-Poly1305 suites), RFC 5869 (HKDF); CBC suites: RFC 5246
+ * 6.2.3.2, RFC 4346 and RFC 2246 (TLS 1.1 and 1.0), RFC 7366
+ * (encrypt_then_mac).
  *
  * Must never: print or log a secret, key or IV; hand unauthenticated
  * plaintext to the caller; read a byte outside the lengths it is given;
@@ -13,6 +15,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
+#include <wolfssl/wolfcrypt/des3.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/hmac.h>
@@ -35,21 +38,46 @@
  */
 #define S13(id, aead, hash, klen, tlen)                                        \
 	{                                                                      \
-		(id), 13, (aead), (hash), (klen), 12, 0, (tlen)                \
+		(id), 13, (aead), (hash), (klen), 12, 0, (tlen), 0, 0, 0       \
 	}
 #define GCM12(id, aead, hash, klen)                                            \
 	{                                                                      \
-		(id), 12, (aead), (hash), (klen), 4, 8, 16                     \
+		(id), 12, (aead), (hash), (klen), 4, 8, 16, 0, 0, 0            \
 	}
 #define CCM12(id, aead, klen, tlen)                                            \
 	{                                                                      \
-		(id), 12, (aead), TLSDEC_SHA256, (klen), 4, 8, (tlen)          \
+		(id), 12, (aead), TLSDEC_SHA256, (klen), 4, 8, (tlen), 0, 0, 0 \
 	}
 #define CHA12(id)                                                              \
 	{                                                                      \
 		(id), 12, TLSDEC_CHACHA20_POLY1305, TLSDEC_SHA256, 32, 12, 0,  \
-		    16                                                         \
+		    16, 0, 0, 0                                                \
 	}
+/* CBC: `hash` is the TLS 1.2 PRF's (SHA-384 for the *_SHA384 suites),
+ * the IVs of the key block are a block long. */
+#define CBC12(id, cipher, prf, klen, mac, mlen, blk)                           \
+	{                                                                      \
+		(id), 12, (cipher), (prf), (klen), (blk), 0, 0, (mac), (mlen), \
+		    (blk)                                                      \
+	}
+#define A128_SHA(id)                                                           \
+	CBC12(id, TLSDEC_AES_128_CBC, TLSDEC_SHA256, 16, TLSDEC_MAC_SHA1, 20,  \
+	      16)
+#define A256_SHA(id)                                                           \
+	CBC12(id, TLSDEC_AES_256_CBC, TLSDEC_SHA256, 32, TLSDEC_MAC_SHA1, 20,  \
+	      16)
+#define A128_SHA256(id)                                                        \
+	CBC12(id, TLSDEC_AES_128_CBC, TLSDEC_SHA256, 16, TLSDEC_MAC_SHA256,    \
+	      32, 16)
+#define A256_SHA256(id)                                                        \
+	CBC12(id, TLSDEC_AES_256_CBC, TLSDEC_SHA256, 32, TLSDEC_MAC_SHA256,    \
+	      32, 16)
+#define A256_SHA384(id)                                                        \
+	CBC12(id, TLSDEC_AES_256_CBC, TLSDEC_SHA384, 32, TLSDEC_MAC_SHA384,    \
+	      48, 16)
+#define DES3_SHA(id)                                                           \
+	CBC12(id, TLSDEC_3DES_EDE_CBC, TLSDEC_SHA256, 24, TLSDEC_MAC_SHA1, 20, \
+	      8)
 
 static const struct tlsdec_suite suites[] = {
     S13(0x1301, TLSDEC_AES_128_GCM, TLSDEC_SHA256, 16, 16),
@@ -112,6 +140,82 @@ static const struct tlsdec_suite suites[] = {
     CHA12(0xccac),
     CHA12(0xccad),
     CHA12(0xccae),
+
+    /* CBC with HMAC (RFC 5246 A.5, RFC 4492, RFC 5289, RFC 4279, RFC
+     * 5487, RFC 5489): every key exchange with AES-128, AES-256 and 3DES. */
+    DES3_SHA(0x000a),
+    DES3_SHA(0x000d),
+    DES3_SHA(0x0010),
+    DES3_SHA(0x0013),
+    DES3_SHA(0x0016),
+    DES3_SHA(0x001b),
+    A128_SHA(0x002f),
+    A128_SHA(0x0030),
+    A128_SHA(0x0031),
+    A128_SHA(0x0032),
+    A128_SHA(0x0033),
+    A128_SHA(0x0034),
+    A256_SHA(0x0035),
+    A256_SHA(0x0036),
+    A256_SHA(0x0037),
+    A256_SHA(0x0038),
+    A256_SHA(0x0039),
+    A256_SHA(0x003a),
+    A128_SHA256(0x003c),
+    A256_SHA256(0x003d),
+    A128_SHA256(0x003e),
+    A128_SHA256(0x003f),
+    A128_SHA256(0x0040),
+    A128_SHA256(0x0067),
+    A256_SHA256(0x0068),
+    A256_SHA256(0x0069),
+    A256_SHA256(0x006a),
+    A256_SHA256(0x006b),
+    A128_SHA256(0x006c),
+    A256_SHA256(0x006d),
+    DES3_SHA(0x008b),
+    A128_SHA(0x008c),
+    A256_SHA(0x008d),
+    DES3_SHA(0x008f),
+    A128_SHA(0x0090),
+    A256_SHA(0x0091),
+    DES3_SHA(0x0093),
+    A128_SHA(0x0094),
+    A256_SHA(0x0095),
+    A128_SHA256(0x00ae),
+    A256_SHA384(0x00af),
+    A128_SHA256(0x00b2),
+    A256_SHA384(0x00b3),
+    A128_SHA256(0x00b6),
+    A256_SHA384(0x00b7),
+    DES3_SHA(0xc003),
+    A128_SHA(0xc004),
+    A256_SHA(0xc005),
+    DES3_SHA(0xc008),
+    A128_SHA(0xc009),
+    A256_SHA(0xc00a),
+    DES3_SHA(0xc00d),
+    A128_SHA(0xc00e),
+    A256_SHA(0xc00f),
+    DES3_SHA(0xc012),
+    A128_SHA(0xc013),
+    A256_SHA(0xc014),
+    DES3_SHA(0xc017),
+    A128_SHA(0xc018),
+    A256_SHA(0xc019),
+    A128_SHA256(0xc023),
+    A256_SHA384(0xc024),
+    A128_SHA256(0xc025),
+    A256_SHA384(0xc026),
+    A128_SHA256(0xc027),
+    A256_SHA384(0xc028),
+    A128_SHA256(0xc029),
+    A256_SHA384(0xc02a),
+    DES3_SHA(0xc034),
+    A128_SHA(0xc035),
+    A256_SHA(0xc036),
+    A128_SHA256(0xc037),
+    A256_SHA384(0xc038),
 };
 
 const struct tlsdec_suite *
@@ -188,8 +292,11 @@ dir_reset(struct tlsdec_dir *d)
 {
 	wipe(d->key, sizeof(d->key));
 	wipe(d->iv, sizeof(d->iv));
+	wipe(d->mac_key, sizeof(d->mac_key));
 	d->suite = NULL;
 	d->seq = 0;
+	d->version = 0;
+	d->etm = false;
 }
 
 int
@@ -221,14 +328,15 @@ tlsdec_dir_init(struct tlsdec_dir *d, uint16_t suite, const uint8_t *secret,
 
 int
 tlsdec_tls12_init(struct tlsdec_dir *client, struct tlsdec_dir *server,
-		  uint16_t suite, const uint8_t *master, size_t master_len,
+		  uint16_t suite, uint16_t version, bool etm,
+		  const uint8_t *master, size_t master_len,
 		  const uint8_t client_random[32],
 		  const uint8_t server_random[32])
 {
 	static const char label[] = "key expansion";
 	const struct tlsdec_suite *s = tlsdec_suite_find(suite);
 	uint8_t seed[sizeof(label) - 1 + 64];
-	uint8_t kb[2 * (TLSDEC_KEY_MAX + TLSDEC_IV_MAX)];
+	uint8_t kb[2 * (TLSDEC_MAC_MAX + TLSDEC_KEY_MAX + TLSDEC_IV_MAX)];
 	size_t kb_len, off = 0;
 	int rc;
 
@@ -238,26 +346,43 @@ tlsdec_tls12_init(struct tlsdec_dir *client, struct tlsdec_dir *server,
 	dir_reset(server);
 	if (s == NULL || s->version != 12)
 		return TLSDEC_E_UNSUPPORTED;
+	/* The AEAD suites exist in TLS 1.2 only; CBC from TLS 1.0 on. */
+	if (version != 0x0303 &&
+	    (s->block == 0 || version < 0x0301 || version > 0x0303))
+		return TLSDEC_E_UNSUPPORTED;
 	if (master == NULL || master_len != 48 || client_random == NULL ||
 	    server_random == NULL)
 		return TLSDEC_E_ARG;
 
 	/* RFC 5246 5: PRF(secret, label, seed) = P_hash(secret, label +
-	 * seed); 6.3: the seed is server_random + client_random. */
+	 * seed); 6.3: the seed is server_random + client_random.  TLS 1.0
+	 * and 1.1 (RFC 2246 5): P_MD5 of the first half of the secret XOR
+	 * P_SHA1 of the second. */
 	memcpy(seed, label, sizeof(label) - 1);
 	memcpy(seed + sizeof(label) - 1, server_random, 32);
 	memcpy(seed + sizeof(label) - 1 + 32, client_random, 32);
-	kb_len = 2 * ((size_t)s->key_len + s->iv_len);
-	rc = wc_PRF(kb, (word32)kb_len, master, (word32)master_len, seed,
-		    (word32)sizeof(seed),
-		    s->hash == TLSDEC_SHA384 ? sha384_mac : sha256_mac, NULL,
-		    INVALID_DEVID);
+	kb_len = 2 * ((size_t)s->mac_len + s->key_len + s->iv_len);
+	if (version == 0x0303)
+		rc = wc_PRF(kb, (word32)kb_len, master, (word32)master_len,
+			    seed, (word32)sizeof(seed),
+			    s->hash == TLSDEC_SHA384 ? sha384_mac : sha256_mac,
+			    NULL, INVALID_DEVID);
+	else
+		rc = wc_PRF_TLSv1(
+		    kb, (word32)kb_len, master, (word32)master_len, seed,
+		    (word32)sizeof(label) - 1, seed + sizeof(label) - 1, 64,
+		    NULL, INVALID_DEVID);
 	if (rc != 0) {
 		wipe(kb, sizeof(kb));
 		return TLSDEC_E_CRYPTO;
 	}
-	/* 6.3: client_write_key, server_write_key, client_write_IV,
-	 * server_write_IV (no MAC keys for AEAD ciphers). */
+	/* 6.3: client_write_MAC_key, server_write_MAC_key (CBC only: the
+	 * AEAD ciphers have none), client_write_key, server_write_key,
+	 * client_write_IV, server_write_IV. */
+	memcpy(client->mac_key, kb + off, s->mac_len);
+	off += s->mac_len;
+	memcpy(server->mac_key, kb + off, s->mac_len);
+	off += s->mac_len;
 	memcpy(client->key, kb + off, s->key_len);
 	off += s->key_len;
 	memcpy(server->key, kb + off, s->key_len);
@@ -268,6 +393,8 @@ tlsdec_tls12_init(struct tlsdec_dir *client, struct tlsdec_dir *server,
 	wipe(kb, sizeof(kb));
 	client->suite = s;
 	server->suite = s;
+	client->version = server->version = version;
+	client->etm = server->etm = etm && s->block != 0;
 	return TLSDEC_OK;
 }
 
@@ -351,6 +478,191 @@ aead_open(const struct tlsdec_dir *d, const uint8_t *nonce, size_t nonce_len,
 	return rc;
 }
 
+/* The record MAC of a CBC suite (RFC 5246 6.2.3.1): HMAC over seq_num +
+ * type + version + length + the n bytes at p (the content; with
+ * encrypt_then_mac, RFC 7366 3, the IV and ciphertext).  0 or a wolfCrypt
+ * error. */
+static int
+cbc_mac(const struct tlsdec_dir *d, uint8_t type, uint16_t version,
+	const uint8_t *p, size_t n, uint8_t mac[TLSDEC_MAC_MAX])
+{
+	static const int wc[] = {WC_HASH_TYPE_NONE, WC_SHA, WC_SHA256,
+				 WC_SHA384};
+	const struct tlsdec_suite *s = d->suite;
+	uint8_t pre[13];
+	Hmac h;
+	int i, rc;
+
+	if (s->mac == TLSDEC_MAC_NONE || s->mac >= sizeof(wc) / sizeof(wc[0]))
+		return BAD_FUNC_ARG;
+	for (i = 0; i < 8; i++)
+		pre[i] = (uint8_t)(d->seq >> (56 - 8 * i));
+	pre[8] = type;
+	pre[9] = (uint8_t)(version >> 8);
+	pre[10] = (uint8_t)version;
+	pre[11] = (uint8_t)(n >> 8);
+	pre[12] = (uint8_t)n;
+	rc = wc_HmacInit(&h, NULL, INVALID_DEVID);
+	if (rc != 0)
+		return rc;
+	rc = wc_HmacSetKey(&h, wc[s->mac], d->mac_key, s->mac_len);
+	if (rc == 0)
+		rc = wc_HmacUpdate(&h, pre, sizeof(pre));
+	if (rc == 0 && n > 0)
+		rc = wc_HmacUpdate(&h, p, (word32)n);
+	if (rc == 0)
+		rc = wc_HmacFinal(&h, mac);
+	wc_HmacFree(&h);
+	/* The Hmac struct holds the key's pads. */
+	wipe(&h, sizeof(h));
+	return rc;
+}
+
+/* CBC-decrypt n bytes (whole blocks) in place. */
+static int
+cbc_decrypt(const struct tlsdec_dir *d, const uint8_t *iv, uint8_t *buf,
+	    size_t n)
+{
+	const struct tlsdec_suite *s = d->suite;
+	int rc;
+
+	if (s->aead == TLSDEC_3DES_EDE_CBC) {
+		Des3 des;
+
+		rc = wc_Des3Init(&des, NULL, INVALID_DEVID);
+		if (rc == 0) {
+			rc = wc_Des3_SetKey(&des, d->key, iv, DES_DECRYPTION);
+			if (rc == 0)
+				rc = wc_Des3_CbcDecrypt(&des, buf, buf,
+							(word32)n);
+			wc_Des3Free(&des);
+		}
+		wipe(&des, sizeof(des));
+	} else {
+		Aes aes;
+
+		rc = wc_AesInit(&aes, NULL, INVALID_DEVID);
+		if (rc == 0) {
+			rc = wc_AesSetKey(&aes, d->key, s->key_len, iv,
+					  AES_DECRYPTION);
+			if (rc == 0)
+				rc =
+				    wc_AesCbcDecrypt(&aes, buf, buf, (word32)n);
+			wc_AesFree(&aes);
+		}
+		wipe(&aes, sizeof(aes));
+	}
+	return rc == 0 ? TLSDEC_OK : TLSDEC_E_CRYPTO;
+}
+
+/* Compare two MACs without an early exit. */
+static bool
+mac_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint8_t diff = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		diff |= (uint8_t)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* Open a CBC record (RFC 5246 6.2.3.2): [explicit IV] ciphertext, which
+ * decrypts to content + MAC + padding (MAC-then-encrypt), or, with
+ * encrypt_then_mac, [IV] ciphertext MAC, the padding inside the
+ * ciphertext.  Same contract as tlsdec_record(). */
+static int
+cbc_open(struct tlsdec_dir *d, uint8_t type, uint16_t version,
+	 const uint8_t *ct, size_t len, uint8_t *out, size_t *outlen,
+	 uint8_t *inner_type)
+{
+	const struct tlsdec_suite *s = d->suite;
+	size_t bs = s->block, ml = s->mac_len;
+	size_t ivl = d->version >= 0x0302 ? bs : 0;
+	size_t clen, n, pad, i;
+	uint8_t iv[TLSDEC_IV_MAX], last[TLSDEC_IV_MAX];
+	uint8_t mac[TLSDEC_MAC_MAX], want[TLSDEC_MAC_MAX];
+	uint8_t bad = 0;
+	int rc = TLSDEC_OK;
+
+	/* After any explicit IV: whole blocks, at least one, and (MAC
+	 * first) room for the MAC and the padding length byte. */
+	if (len > TLSDEC_RECORD12_MAX || len < ml)
+		goto malformed;
+	clen = d->etm ? len - ml : len;
+	if (clen < ivl + bs || (clen - ivl) % bs != 0 ||
+	    (!d->etm && clen - ivl < ml + 1))
+		goto malformed;
+	n = clen - ivl;
+	memcpy(iv, ivl != 0 ? ct : d->iv, bs);
+	memcpy(last, ct + clen - bs, bs); /* TLS 1.0: the next IV */
+	if (d->etm) {
+		memcpy(want, ct + clen, ml);
+		if (cbc_mac(d, type, version, ct, clen, mac) != 0) {
+			rc = TLSDEC_E_CRYPTO;
+			goto fail;
+		}
+		if (!mac_equal(mac, want, ml)) {
+			rc = TLSDEC_E_AUTH;
+			goto fail;
+		}
+	}
+	/* The plaintext starts at out[0]: move the ciphertext there and
+	 * decrypt in place (out may be ct itself). */
+	memmove(out, ct + ivl, n);
+	rc = cbc_decrypt(d, iv, out, n);
+	if (rc != TLSDEC_OK)
+		goto fail;
+	/* The padding: its length byte last, and as many bytes of that
+	 * value before it (RFC 5246 6.2.3.2). */
+	pad = out[n - 1];
+	if (pad + 1 > n - (d->etm ? 0 : ml)) {
+		bad = 1;
+	} else {
+		for (i = n - 1 - pad; i < n - 1; i++)
+			bad |= (uint8_t)(out[i] ^ pad);
+		n -= pad + 1;
+	}
+	if (bad == 0 && !d->etm) {
+		n -= ml;
+		memcpy(want, out + n, ml);
+		if (cbc_mac(d, type, version, out, n, mac) != 0) {
+			rc = TLSDEC_E_CRYPTO;
+			goto fail;
+		}
+		bad = !mac_equal(mac, want, ml);
+	}
+	if (bad != 0) {
+		/* MAC-then-encrypt: wrong keys give random padding and MAC.
+		 * Encrypt-then-MAC: the record was authentic, its padding
+		 * is not. */
+		rc = d->etm ? TLSDEC_E_MALFORMED : TLSDEC_E_AUTH;
+		goto fail;
+	}
+	if (ivl == 0)
+		memcpy(d->iv, last, bs);
+	wipe(iv, sizeof(iv));
+	wipe(mac, sizeof(mac));
+	wipe(want, sizeof(want));
+	/* Padding and MAC are not content. */
+	memset(out + n, 0, len - n);
+	d->seq++;
+	d->records_ok++;
+	*inner_type = type;
+	*outlen = n;
+	return TLSDEC_OK;
+
+malformed:
+	rc = TLSDEC_E_MALFORMED;
+fail:
+	wipe(iv, sizeof(iv));
+	wipe(mac, sizeof(mac));
+	wipe(want, sizeof(want));
+	memset(out, 0, len);
+	d->records_failed++;
+	return rc;
+}
+
 int
 tlsdec_record(struct tlsdec_dir *d, const uint8_t hdr[5], const uint8_t *ct,
 	      size_t len, uint8_t *out, size_t *outlen, uint8_t *inner_type)
@@ -383,6 +695,9 @@ tlsdec_record(struct tlsdec_dir *d, const uint8_t hdr[5], const uint8_t *ct,
 		d->records_failed++;
 		return TLSDEC_E_ARG;
 	}
+	if (s->block != 0)
+		return cbc_open(d, type, version, ct, len, out, outlen,
+				inner_type);
 
 	c = cur_make(ct, len);
 	if (s->version == 13) {

@@ -1974,6 +1974,13 @@ static const struct dcase dcases[] = {
     {"tls12-aes128gcm", false, TLS_DIR_C2S, 1, 0, true},
     {"tls12-chacha20", false, TLS_DIR_C2S, 1, 0, true},
     {"tls12-aes256ccm8", false, TLS_DIR_C2S, 1, 0, true},
+    /* CBC: encrypt_then_mac as the ServerHello agreed (TLS 1.2 and 1.1),
+     * MAC-then-encrypt, TLS 1.0's chained IVs, 3DES. */
+    {"tls12-aes128cbc-etm", false, TLS_DIR_C2S, 1, 0, true},
+    {"tls11-aes256cbc-etm", false, TLS_DIR_C2S, 1, 0, true},
+    {"tls12-aes256cbc-sha384", false, TLS_DIR_C2S, 1, 0, true},
+    {"tls10-aes128cbc", false, TLS_DIR_C2S, 1, 0, true},
+    {"tls12-3des", false, TLS_DIR_S2C, 1, 0, true},
 };
 
 /* Each fixture, whole records and then byte by byte: the certificate
@@ -2096,8 +2103,10 @@ END_TEST
  * counted as failed and the facts are those of a conn without keys. */
 START_TEST(test_keylog_wrong_keys)
 {
-	const char *name = _i == 0 ? "tls13-gnutls-cert_untrusted_ca"
-				   : "tls12-aes128gcm";
+	static const char *const names[] = {
+	    "tls13-gnutls-cert_untrusted_ca", "tls12-aes128gcm",
+	    "tls12-aes256cbc-sha384", "tls12-aes128cbc-etm"};
+	const char *name = names[_i];
 	struct membudget mb = {0, 0, 0, 0, NULL};
 	struct dconn *dc = malloc(sizeof(*dc));
 	struct tls_conn *plain = malloc(sizeof(*plain));
@@ -2207,7 +2216,7 @@ tls_record_suite(void)
 	tcase_add_test(tc, test_swap);
 	tcase_add_loop_test(tc, test_keylog_decrypt, 0,
 			    2 * (int)(sizeof(dcases) / sizeof(dcases[0])));
-	tcase_add_loop_test(tc, test_keylog_wrong_keys, 0, 2);
+	tcase_add_loop_test(tc, test_keylog_wrong_keys, 0, 4);
 	tcase_add_loop_test(tc, test_keylog_key_update, 0, 2);
 	tcase_add_test(tc, test_keylog_budget);
 	suite_add_tcase(s, tc);

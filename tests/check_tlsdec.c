@@ -393,18 +393,19 @@ START_TEST(t_errors)
 			 TLSDEC_E_UNSUPPORTED);
 	ck_assert_int_eq(tlsdec_dir_init(&d, 0xc02f, s, 32),
 			 TLSDEC_E_UNSUPPORTED);
-	ck_assert_ptr_null(tlsdec_suite_find(0x002f));
-	ck_assert_int_eq(
-	    tlsdec_tls12_init(&c2, &s2, 0x1301, master, 48, cr, sr),
-	    TLSDEC_E_UNSUPPORTED);
+	ck_assert_ptr_null(
+	    tlsdec_suite_find(0x0005)); /* RC4: a stream cipher */
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0x1301, 0x0303, false,
+					   master, 48, cr, sr),
+			 TLSDEC_E_UNSUPPORTED);
 	ck_assert_ptr_null(c2.suite);
 	/* Secrets of the wrong length for the suite's hash. */
 	ck_assert_int_eq(tlsdec_dir_init(&d, 0x1302, s, 32), TLSDEC_E_ARG);
 	ck_assert_int_eq(tlsdec_dir_init(&d, 0x1301, s, 48), TLSDEC_E_ARG);
 	ck_assert_ptr_null(d.suite);
-	ck_assert_int_eq(
-	    tlsdec_tls12_init(&c2, &s2, 0xc02f, master, 32, cr, sr),
-	    TLSDEC_E_ARG);
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0xc02f, 0x0303, false,
+					   master, 32, cr, sr),
+			 TLSDEC_E_ARG);
 
 	/* TLS 1.3: shorter than type + tag, longer than 2^14 + 256, header
 	 * length not len. */
@@ -423,8 +424,9 @@ START_TEST(t_errors)
 	ck_assert_uint_eq(d.records_failed, 4); /* with the first */
 
 	/* TLS 1.2 GCM: shorter than explicit nonce + tag. */
-	ck_assert_int_eq(
-	    tlsdec_tls12_init(&c2, &s2, 0xc02f, master, 48, cr, sr), TLSDEC_OK);
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0xc02f, 0x0303, false,
+					   master, 48, cr, sr),
+			 TLSDEC_OK);
 	memcpy(r, "\x16\x03\x03\x00\x17", 5);
 	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 23, out, &outlen, &type),
 			 TLSDEC_E_MALFORMED);
@@ -438,6 +440,60 @@ START_TEST(t_errors)
 	ck_assert_ptr_null(c2.suite);
 	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 24, out, &outlen, &type),
 			 TLSDEC_E_ARG);
+
+	/* Versions: the AEAD suites are TLS 1.2's only; CBC from TLS 1.0,
+	 * not SSL 3.0. */
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0xc02f, 0x0301, false,
+					   master, 48, cr, sr),
+			 TLSDEC_E_UNSUPPORTED);
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0x002f, 0x0300, false,
+					   master, 48, cr, sr),
+			 TLSDEC_E_UNSUPPORTED);
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0x002f, 0x0301, false,
+					   master, 48, cr, sr),
+			 TLSDEC_OK);
+	ck_assert_int_eq(c2.suite->block, 16);
+	ck_assert_int_eq(c2.suite->mac_len, 20);
+
+	/* CBC, MAC-then-encrypt, TLS 1.2 (explicit IV): not whole blocks,
+	 * or too short for IV + one block holding MAC and padding length:
+	 * malformed; well formed but not from these keys: the padding or
+	 * the MAC fails (auth), and nothing is left in `out`. */
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0x002f, 0x0303, false,
+					   master, 48, cr, sr),
+			 TLSDEC_OK);
+	c2.records_failed = 0;
+	memset(r + 5, 0xab, 64);
+	memcpy(r, "\x15\x03\x03\x00\x3f", 5);
+	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 63, out, &outlen, &type),
+			 TLSDEC_E_MALFORMED);
+	memcpy(r, "\x15\x03\x03\x00\x20", 5); /* IV + 16: < MAC + 1 */
+	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 32, out, &outlen, &type),
+			 TLSDEC_E_MALFORMED);
+	memcpy(r, "\x15\x03\x03\x00\x30", 5);
+	memset(out, 0x55, 48);
+	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 48, out, &outlen, &type),
+			 TLSDEC_E_AUTH);
+	ck_assert_uint_eq(outlen, 0);
+	ck_assert_uint_eq(out[0] | out[17] | out[47], 0);
+	ck_assert_uint_eq(c2.seq, 0);
+	ck_assert_uint_eq(c2.records_failed, 3);
+	/* Encrypt-then-MAC: the MAC (20 bytes after IV + ciphertext) is
+	 * checked first. */
+	ck_assert_int_eq(tlsdec_tls12_init(&c2, &s2, 0x002f, 0x0303, true,
+					   master, 48, cr, sr),
+			 TLSDEC_OK);
+	memcpy(r, "\x15\x03\x03\x00\x34", 5); /* 16 + 16 + 20 */
+	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 52, out, &outlen, &type),
+			 TLSDEC_E_AUTH);
+	memcpy(r, "\x15\x03\x03\x00\x33", 5); /* a block short by one */
+	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 51, out, &outlen, &type),
+			 TLSDEC_E_MALFORMED);
+	memcpy(r, "\x15\x03\x03\x00\x10", 5); /* shorter than the MAC */
+	ck_assert_int_eq(tlsdec_record(&c2, r, r + 5, 16, out, &outlen, &type),
+			 TLSDEC_E_MALFORMED);
+	tlsdec_dir_wipe(&c2);
+	tlsdec_dir_wipe(&s2);
 	ck_assert_str_eq(tlsdec_strerror(TLSDEC_E_AUTH), "auth");
 }
 END_TEST
@@ -496,7 +552,9 @@ struct replay {
 	unsigned n;
 	struct keylog_secrets k;
 	uint16_t suite;
+	uint16_t version; /* the ServerHello's (TLS <= 1.2) */
 	bool tls13;
+	bool etm; /* the ServerHello agreed to encrypt_then_mac */
 	uint8_t crandom[32], srandom[32];
 	struct tlsdec_dir tls12[2];
 	struct side side[2];
@@ -574,6 +632,7 @@ hellos(struct replay *rp)
 		if (t != 2 || sh || memcmp(rnd, hrr, 32) == 0)
 			continue;
 		memcpy(rp->srandom, rnd, 32);
+		rp->version = ver;
 		cur_vec8(&c, &sid);
 		cur_u16(&c, &suite);
 		cur_u8(&c, &comp);
@@ -583,6 +642,8 @@ hellos(struct replay *rp)
 		while (exts.left > 0) {
 			cur_u16(&exts, &et);
 			cur_vec16(&exts, &ext);
+			if (et == 22)
+				rp->etm = true;
 			cur_u16(&ext, &ver);
 			if (et == 43 && ver == 0x0304)
 				rp->tls13 = true;
@@ -750,6 +811,22 @@ static const struct replay_case replay_cases[] = {
      "H2 H11 H12 H14 H4 ccs h20"},
     {"tls12-aes256ccm8", 0xc0a3, "H1 H16 ccs h20 d18 a1.0",
      "H2 H11 H12 H14 H4 ccs h20"},
+    /* CBC suites: encrypt_then_mac (TLS 1.2 and 1.1, explicit IVs),
+     * MAC-then-encrypt with HMAC-SHA384, TLS 1.0 (legacy PRF, chained
+     * IVs, OpenSSL's empty record before each request and page against
+     * BEAST), and 3DES from GnuTLS.  The application data lengths and
+     * the alerts are those tshark decrypts from the same captures with
+     * the same key logs (-z follow,tls,raw). */
+    {"tls12-aes128cbc-etm", 0xc013, "H1 H16 ccs h20 d18 a1.0",
+     "H2 H11 H12 H14 H4 ccs h20 d2149 a1.0"},
+    {"tls12-aes256cbc-sha384", 0xc028, "H1 H16 ccs h20 d18 a1.0",
+     "H2 H11 H12 H14 H4 ccs h20 d2161 a1.0"},
+    {"tls11-aes256cbc-etm", 0xc014, "H1 H16 ccs h20 d18 a1.0",
+     "H2 H11 H12 H14 H4 ccs h20 d1605 a1.0"},
+    {"tls10-aes128cbc", 0x002f, "H1 H16 ccs h20 d0 d18 a1.0",
+     "H2 H11 H14 H4 ccs h20 d0 d1442 a1.0"},
+    {"tls12-3des", 0xc012, "H1 H11 H16 ccs h20 d18",
+     "H2 H11 H12 H13 H14 H4 ccs h20 d860 a1.0"},
 };
 
 static void
@@ -772,12 +849,12 @@ replay_run(struct replay *rp, const char *name)
 	keylog_store_free(&ks);
 	if (!rp->tls13) {
 		ck_assert(keylog_has(&rp->k, KEYLOG_MASTER));
-		ck_assert_int_eq(tlsdec_tls12_init(&rp->tls12[0], &rp->tls12[1],
-						   rp->suite,
-						   rp->k.secret[KEYLOG_MASTER],
-						   rp->k.len[KEYLOG_MASTER],
-						   rp->crandom, rp->srandom),
-				 TLSDEC_OK);
+		ck_assert_int_eq(
+		    tlsdec_tls12_init(
+			&rp->tls12[0], &rp->tls12[1], rp->suite, rp->version,
+			rp->etm, rp->k.secret[KEYLOG_MASTER],
+			rp->k.len[KEYLOG_MASTER], rp->crandom, rp->srandom),
+		    TLSDEC_OK);
 	}
 	/* The directions are independent: each in its own wire order. */
 	for (d = 0; d < 2; d++)
@@ -850,12 +927,13 @@ START_TEST(t_epoch_needed)
 END_TEST
 
 /* Decrypting in place gives the same content, TLS 1.3 and TLS 1.2 (whose
- * content sits after the explicit nonce). */
+ * content sits after the explicit nonce or IV), AEAD and CBC. */
 START_TEST(t_inplace)
 {
-	static const char *const names[] = {"tls13-aes128gcm",
-					    "tls12-aes128gcm", "tls12-chacha20",
-					    "tls12-aes128ccm"};
+	static const char *const names[] = {
+	    "tls13-aes128gcm", "tls12-aes128gcm",     "tls12-chacha20",
+	    "tls12-aes128ccm", "tls12-aes128cbc-etm", "tls12-aes256cbc-sha384",
+	    "tls10-aes128cbc", "tls12-3des"};
 	struct replay *rp = calloc(1, sizeof(*rp));
 	struct tlsdec_dir a, b;
 	uint8_t sep[4096], type1, type2, *rec = NULL;
@@ -922,7 +1000,7 @@ tlsdec_suite(void)
 	tcase_add_loop_test(tc, t_replay, 0,
 			    sizeof(replay_cases) / sizeof(replay_cases[0]));
 	tcase_add_test(tc, t_epoch_needed);
-	tcase_add_loop_test(tc, t_inplace, 0, 4);
+	tcase_add_loop_test(tc, t_inplace, 0, 8);
 	suite_add_tcase(s, tc);
 	return s;
 }

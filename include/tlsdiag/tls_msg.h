@@ -372,6 +372,7 @@ struct tls_server_hello {
 	uint8_t alpn[255];
 	bool reneg_info;
 	bool ems;
+	bool etm;	       /* encrypt_then_mac (RFC 7366) */
 	bool session_ticket;   /* will send a NewSessionTicket */
 	bool status_request;   /* will send a CertificateStatus */
 	bool point_formats;    /* ec_point_formats present */

@@ -81,7 +81,8 @@
  * handshake traffic secret, then, from the record after its Finished,
  * with its *_TRAFFIC_SECRET_0 for at most TLS_DEC_APP_RECORDS records
  * (after a KeyUpdate, with the next secret derived from it, RFC 8446 7.2).
- * TLS 1.2 (CLIENT_RANDOM, AEAD suites): each direction switches to its
+ * TLS <= 1.2 (CLIENT_RANDOM; AEAD and CBC suites, tlsdec.h; with the
+ * ServerHello's version and encrypt_then_mac): each direction switches to its
  * keys at its ChangeCipherSpec, for its Finished and at most
  * TLS_DEC_APP_RECORDS records in all.  Every such record is still counted
  * as an encrypted record (facts dir[d].enc, with its inner content type).

@@ -25,9 +25,19 @@
  * direction's first protected record is the one after its ChangeCipherSpec
  * (its Finished), sequence number 0.  AES-GCM and AES-CCM carry an 8-byte
  * explicit nonce after the header; ChaCha20-Poly1305 builds its nonce like
- * TLS 1.3.  CBC and stream suites are not supported (TLSDEC_E_UNSUPPORTED).
+ * TLS 1.3.
  *
- * Ownership: a tlsdec_dir is plain memory owned by its embedder (about 80
+ * CBC suites (AES-128, AES-256, 3DES with HMAC-SHA1, -SHA256 or -SHA384;
+ * TLS 1.0, 1.1 and 1.2): RFC 5246 6.2.3.2 and RFC 2246/4346 (the TLS 1.0
+ * and 1.1 PRF, MD5 and SHA-1 together).  TLS 1.1 and 1.2 records start with
+ * an explicit IV; in TLS 1.0 the IV is the key block's, then the last
+ * ciphertext block of the record before.  MAC-then-encrypt: the padding
+ * and the MAC are checked after decryption, and a failure of either is
+ * TLSDEC_E_AUTH (wrong keys give random padding); with encrypt_then_mac
+ * (RFC 7366) the MAC over the ciphertext is checked first.  Stream suites
+ * (RC4, NULL) are not supported (TLSDEC_E_UNSUPPORTED).
+ *
+ * Ownership: a tlsdec_dir is plain memory owned by its embedder (about 140
  * bytes, no heap); it holds key material, so tlsdec_dir_wipe() clears it
  * when the connection ends.  Nothing here keeps a pointer to its arguments.
  *
@@ -63,11 +73,12 @@
 				equal to len */
 #define TLSDEC_E_CRYPTO (-5) /* wolfCrypt failed for another reason */
 
-/* Largest key, IV, secret and tag of any supported suite. */
+/* Largest key, IV, secret, tag and MAC key of any supported suite. */
 #define TLSDEC_KEY_MAX 32
-#define TLSDEC_IV_MAX 12
+#define TLSDEC_IV_MAX 16     /* a CBC block: TLS 1.0's chained IV */
 #define TLSDEC_SECRET_MAX 48 /* SHA-384 */
 #define TLSDEC_TAG_MAX 16
+#define TLSDEC_MAC_MAX 48 /* HMAC-SHA384 */
 
 /* Longest protected record accepted: TLSCiphertext.length is at most
  * 2^14 + 256 in TLS 1.3 (RFC 8446 5.2) and 2^14 + 2048 before (RFC 5246
@@ -82,21 +93,37 @@ enum tlsdec_aead {
 	TLSDEC_AES_128_CCM,
 	TLSDEC_AES_128_CCM_8,
 	TLSDEC_AES_256_CCM,
-	TLSDEC_AES_256_CCM_8
+	TLSDEC_AES_256_CCM_8,
+	/* Not AEAD: TLS <= 1.2 block ciphers with an HMAC. */
+	TLSDEC_AES_128_CBC,
+	TLSDEC_AES_256_CBC,
+	TLSDEC_3DES_EDE_CBC
 };
 
 enum tlsdec_hash { TLSDEC_SHA256, TLSDEC_SHA384 };
 
+/* The record MAC of a CBC suite (RFC 5246 6.2.3.1). */
+enum tlsdec_mac {
+	TLSDEC_MAC_NONE,
+	TLSDEC_MAC_SHA1,
+	TLSDEC_MAC_SHA256,
+	TLSDEC_MAC_SHA384
+};
+
 /* What decryption needs to know about a cipher suite. */
 struct tlsdec_suite {
 	uint16_t id;	      /* IANA value */
-	uint8_t version;      /* 13: TLS 1.3 suite; 12: TLS 1.2 AEAD */
-	uint8_t aead;	      /* enum tlsdec_aead */
-	uint8_t hash;	      /* enum tlsdec_hash: HKDF or PRF hash */
+	uint8_t version;      /* 13: TLS 1.3 suite; 12: TLS <= 1.2 suite */
+	uint8_t aead;	      /* enum tlsdec_aead: the cipher */
+	uint8_t hash;	      /* enum tlsdec_hash: HKDF or TLS 1.2 PRF hash */
 	uint8_t key_len;      /* bytes */
-	uint8_t iv_len;	      /* 12; TLS 1.2 GCM/CCM: 4 (implicit salt) */
+	uint8_t iv_len;	      /* 12; TLS 1.2 GCM/CCM: 4 (implicit salt);
+				 CBC: the block size */
 	uint8_t explicit_len; /* TLS 1.2 GCM/CCM: 8; else 0 */
-	uint8_t tag_len;      /* 16; CCM_8: 8 */
+	uint8_t tag_len;      /* 16; CCM_8: 8; CBC: 0 */
+	uint8_t mac;	      /* enum tlsdec_mac: CBC; else NONE */
+	uint8_t mac_len;      /* CBC: 20, 32 or 48; else 0 */
+	uint8_t block;	      /* CBC: 16 (AES) or 8 (3DES); else 0 */
 };
 
 /* The suite's parameters, or NULL if it cannot be decrypted here. */
@@ -114,6 +141,10 @@ struct tlsdec_dir {
 	uint64_t records_failed;	  /* records refused (any error) */
 	uint8_t key[TLSDEC_KEY_MAX];	  /* secret */
 	uint8_t iv[TLSDEC_IV_MAX];	  /* secret */
+	uint8_t mac_key[TLSDEC_MAC_MAX];  /* secret: CBC suites */
+	uint16_t version; /* TLS <= 1.2: the negotiated version, as in the
+			     MAC and the record header (0x0301-0x0303) */
+	bool etm;	  /* CBC: encrypt_then_mac (RFC 7366) */
 };
 
 /*
@@ -140,14 +171,18 @@ int tlsdec_dir_init(struct tlsdec_dir *d, uint16_t suite, const uint8_t *secret,
 		    size_t len) __attribute__((warn_unused_result));
 
 /*
- * TLS 1.2: key_block = PRF(master_secret, "key expansion", server_random +
- * client_random) (RFC 5246 6.3), cut into the client and server write keys
- * and IVs (the AEAD suites have no MAC keys), fills `client` and `server`
- * with sequence number 0.  `master_len` must be 48.  On any error both are
- * left not initialised.
+ * TLS <= 1.2: key_block = PRF(master_secret, "key expansion",
+ * server_random + client_random) (RFC 5246 6.3), cut into the client and
+ * server MAC keys (CBC suites only), write keys and IVs; fills `client` and
+ * `server` with sequence number 0.  `version` is the negotiated one
+ * (0x0303 for the AEAD suites; 0x0301-0x0303 for CBC, whose PRF, IV and MAC
+ * depend on it); `etm`: the ServerHello agreed to encrypt_then_mac (used by
+ * CBC suites only).  `master_len` must be 48.  On any error both are left
+ * not initialised.
  */
 int tlsdec_tls12_init(struct tlsdec_dir *client, struct tlsdec_dir *server,
-		      uint16_t suite, const uint8_t *master, size_t master_len,
+		      uint16_t suite, uint16_t version, bool etm,
+		      const uint8_t *master, size_t master_len,
 		      const uint8_t client_random[32],
 		      const uint8_t server_random[32])
     __attribute__((warn_unused_result));
