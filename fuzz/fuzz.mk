@@ -3,7 +3,8 @@
 # Included from the Makefile (`include fuzz/fuzz.mk`); self-contained, so it
 # works whichever of the two GNU make reads first.
 #
-#   make fuzz                     fuzz/build/fuzz_{tls_stream,pcap,decode,x509}
+#   make fuzz                     fuzz/build/fuzz_{tls_stream,pcap,decode,x509,
+#                                 tlsdec}
 #   make fuzz-seeds               seed corpora from captures/ (fuzz/seeds.sh)
 #   make fuzz-smoke               each target FUZZ_SECONDS (60) on its seeds;
 #                                 any crash, leak or timeout fails the run
@@ -24,7 +25,7 @@ FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		-Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 		$(shell pkg-config --cflags libpcap wolfssl libmicrohttpd 2>/dev/null)
 FUZZ_LIBS    := $(shell pkg-config --libs libpcap wolfssl libmicrohttpd 2>/dev/null)
-FUZZ_NAMES   := tls_stream pcap decode x509
+FUZZ_NAMES   := tls_stream pcap decode x509 tlsdec
 FUZZ_BINS    := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_LIB_SRC := $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
 FUZZ_LIB_OBJ := $(patsubst src/%.c,$(FUZZ_B)/obj/%.o,$(FUZZ_LIB_SRC))

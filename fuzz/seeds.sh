@@ -9,7 +9,9 @@
 # fuzz_tls_stream.c documents), OUTDIR/decode (single packets, as
 # captured and re-framed for every link type fuzz_decode.c knows) and
 # OUTDIR/x509 (the certificate chains the captures carry, the test PKI of
-# captures/pki and its OCSP responses, in fuzz_x509.c's layout).  Needs
+# captures/pki and its OCSP responses, in fuzz_x509.c's layout) and
+# OUTDIR/tlsdec (made-up protected records of every size class, in
+# fuzz_tlsdec.c's layout; no capture needed).  Needs
 # tshark and python3 (test dependencies, tests/deps.sh).  It never writes
 # outside OUTDIR and never reads anything but captures/.
 set -eu
@@ -211,4 +213,26 @@ print("fuzz seeds: pcap %d, tls_stream %d (from %d connections), decode %d,"
       " x509 %d" % (n_pcap, len(os.listdir(os.path.join(out, "tls_stream"))),
                     n_tls, n_dec, len(x509)))
 EOF
+# fuzz_tlsdec: byte 0 the suite (index into td_suites[] of fuzz_tlsdec.c,
+# 20 of them), byte 1 the version and encrypt_then_mac bits, then records
+# [type][len16][bytes] of the sizes real ones have: whole CBC blocks (with
+# and without an explicit IV and MAC), AEAD records with nonce and tag.
+rm -rf "$out/tlsdec"
+mkdir -p "$out/tlsdec"
+python3 - "$out/tlsdec" <<'PYEOF'
+import os, sys, hashlib
+out = sys.argv[1]
+n = 0
+for suite in range(20):
+    for flags in (0, 1, 2, 4, 6):
+        body = bytearray([suite, flags])
+        for k, (t, ln) in enumerate(((22, 64), (23, 48), (21, 32),
+                                     (23, 80), (21, 26))):
+            rec = hashlib.sha256(b"%d.%d.%d" % (suite, flags, k)).digest()
+            rec = (rec * (ln // 32 + 1))[:ln]
+            body += bytes([t, ln >> 8, ln & 255]) + rec
+        open(os.path.join(out, "s%02d.f%d" % (suite, flags)), "wb").write(body)
+        n += 1
+print("fuzz seeds: tlsdec %d" % n)
+PYEOF
 rm -rf "$out/follow"

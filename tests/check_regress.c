@@ -20,7 +20,7 @@
 #include "testutil.h"
 
 /* The targets, each compiled as it is for libFuzzer; their file-scope names
- * carry a per-target prefix so that all four fit in one program. */
+ * carry a per-target prefix so that all five fit in one program. */
 #define LLVMFuzzerTestOneInput fuzz_tls_stream_one
 #include "../fuzz/fuzz_tls_stream.c"
 #undef LLVMFuzzerTestOneInput
@@ -32,6 +32,9 @@
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_x509_one
 #include "../fuzz/fuzz_x509.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_tlsdec_one
+#include "../fuzz/fuzz_tlsdec.c"
 #undef LLVMFuzzerTestOneInput
 
 typedef int (*rg_target_fn)(const uint8_t *data, size_t size);
@@ -55,6 +58,7 @@ static struct rg_set rg_sets[] = {
     {"tests/regress/pcap", "", fuzz_pcap_one, {0}, 0, false},
     {"tests/regress/decode", "", fuzz_decode_one, {0}, 0, false},
     {"tests/regress/x509", "", fuzz_x509_one, {0}, 0, false},
+    {"tests/regress/tlsdec", "", fuzz_tlsdec_one, {0}, 0, false},
     {"captures", ".pcap", fuzz_pcap_one, {0}, 0, false},
 };
 #define RG_NSETS (int)(sizeof(rg_sets) / sizeof(rg_sets[0]))
@@ -171,9 +175,15 @@ START_TEST(test_x509)
 }
 END_TEST
 
-START_TEST(test_captures)
+START_TEST(test_tlsdec)
 {
 	rg_replay(&rg_sets[4], _i);
+}
+END_TEST
+
+START_TEST(test_captures)
+{
+	rg_replay(&rg_sets[5], _i);
 }
 END_TEST
 
@@ -198,10 +208,10 @@ END_TEST
 static Suite *
 regress_suite(void)
 {
-	const TTest *fns[] = {test_tls_stream, test_pcap, test_decode,
-			      test_x509, test_captures};
-	static const char *const names[] = {"tls_stream", "pcap", "decode",
-					    "x509", "captures"};
+	const TTest *fns[] = {test_tls_stream, test_pcap,   test_decode,
+			      test_x509,       test_tlsdec, test_captures};
+	static const char *const names[] = {"tls_stream", "pcap",   "decode",
+					    "x509",	  "tlsdec", "captures"};
 	Suite *s = suite_create("regress");
 	TCase *tc;
 	int i;
