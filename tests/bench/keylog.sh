@@ -1,7 +1,8 @@
 #!/bin/bash
 # keylog.sh -- what decryption with a key log costs: handshakes per second
 # of `tlsdiag -r FILE --json /dev/null` with and without `--keylog`, for
-# TLS 1.3 and TLS 1.2 (issue 8).
+# TLS 1.3, TLS 1.2 with an AEAD suite and TLS 1.2 with a CBC one (tls12cbc:
+# ECDHE-RSA-AES128-SHA, encrypt_then_mac as OpenSSL agrees to it) (issue 8).
 #
 #   sudo bash tests/bench/keylog.sh        (or: make bench-keylog)
 #
@@ -67,8 +68,9 @@ record() {
 	pcap=$work/keylog-$1.pcap
 	keys=$work/keylog-$1.keylog
 	case $ver in
-	tls13) sopt=-tls1_3 ;;
-	tls12) sopt=-no_tls1_3 ;;
+	tls13) sopt=(-tls1_3) ;;
+	tls12) sopt=(-no_tls1_3) ;;
+	tls12cbc) sopt=(-no_tls1_3 -cipher ECDHE-RSA-AES128-SHA) ;;
 	*) die "record: unknown version $ver" ;;
 	esac
 	pids=()
@@ -78,7 +80,7 @@ record() {
 	bench_lo_up
 	# -rev: a server that needs no input of its own; the client sends no
 	# data, so it only does handshakes and answers close_notify.
-	openssl s_server -accept "127.0.0.2:$PORT" "$sopt" \
+	openssl s_server -accept "127.0.0.2:$PORT" "${sopt[@]}" \
 	    -cert "$pki/good.crt" -key "$pki/good.key" \
 	    -cert_chain "$pki/inter.crt" -keylogfile "$keys.part" -rev \
 	    -quiet >"$tmp/server.log" 2>&1 </dev/null &
@@ -109,6 +111,8 @@ ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 v = ssl.TLSVersion.TLSv1_3 if ver == "tls13" else ssl.TLSVersion.TLSv1_2
 ctx.minimum_version = ctx.maximum_version = v
+if ver == "tls12cbc":
+    ctx.set_ciphers("ECDHE-RSA-AES128-SHA")
 n, end = 0, time.monotonic() + secs
 while time.monotonic() < end:
     with ctx.wrap_socket(socket.create_connection((host, port))) as s:
@@ -133,7 +137,7 @@ case $("$TLSDIAG" --help 2>&1 || true) in
 esac
 mkdir -p "$work"
 
-for v in tls13 tls12; do
+for v in tls13 tls12 tls12cbc; do
 	if [ ! -s "$work/keylog-$v.pcap" ] || [ ! -s "$work/keylog-$v.keylog" ]; then
 		[ "$(id -u)" = 0 ] || die "run as root to record the handshakes"
 		echo "keylog.sh: recording $v handshakes for $SECS s"
@@ -144,11 +148,11 @@ done
 # --- 2. check the recordings ---------------------------------------------
 
 declare -A hs
-for v in tls13 tls12; do
+for v in tls13 tls12 tls12cbc; do
 	pcap=$work/keylog-$v.pcap
 	keys=$work/keylog-$v.keylog
 	want=TLSv1.3
-	[ $v = tls12 ] && want=TLSv1.2
+	[ $v != tls13 ] && want=TLSv1.2
 	# Without keys: every connection an established handshake of $want.
 	"$TLSDIAG" -r "$pcap" --json - 2>/dev/null | jq -s -r --arg v "$want" '
 	    [length, ([.[] | select(.result == "established" and
@@ -198,14 +202,14 @@ median() {
 # system's CA bundle, mostly), to be told apart from per-handshake work.
 empty=$work/keylog-empty.pcap
 head -c 24 "$work/keylog-tls13.pcap" >"$empty"
-for v in tls13 tls12; do
+for v in tls13 tls12 tls12cbc; do
 	cat "$work/keylog-$v.pcap" "$work/keylog-$v.keylog" >/dev/null
 done
 times=$work/keylog-bench.times
 : >"$times"
 printf '%-5s %-5s %9s %9s %9s %9s\n' round ver floor_s startup_s nokey_s key_s
 for r in $(seq "$ROUNDS"); do
-	for v in tls13 tls12; do
+	for v in tls13 tls12 tls12cbc; do
 		pcap=$work/keylog-$v.pcap
 		f=$(run_once "$work/pcap_floor" "$pcap")
 		z=$(run_once "$TLSDIAG" -r "$empty" --json /dev/null)
@@ -222,7 +226,7 @@ echo "keylog.sh: medians of $ROUNDS rounds (tlsdiag -r FILE --json /dev/null):"
 printf '%-6s %6s %7s %7s %7s %7s %9s %9s %9s %9s %7s %7s %8s %8s\n' ver hs \
     floor_s start_s nokey_s key_s nokey_hs/s key_hs/s nokey_net key_net \
     nokey/fl key/fl dec_us/hs per_round
-for v in tls13 tls12; do
+for v in tls13 tls12 tls12cbc; do
 	f=$(awk -v v=$v '$1 == v { print $2 }' "$times" | median)
 	a=$(awk -v v=$v '$1 == v { print $3 }' "$times" | median)
 	b=$(awk -v v=$v '$1 == v { print $4 }' "$times" | median)
