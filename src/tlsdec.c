@@ -478,6 +478,23 @@ aead_open(const struct tlsdec_dir *d, const uint8_t *nonce, size_t nonce_len,
 	return rc;
 }
 
+/* What TLS <= 1.2 authenticates before a record's content (RFC 5246
+ * 6.2.3.1 and 6.2.3.3): seq_num + type + version + length, 13 bytes. */
+static void
+tls12_pseudo_header(uint8_t out[13], uint64_t seq, uint8_t type,
+		    uint16_t version, size_t len)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		out[i] = (uint8_t)(seq >> (56 - 8 * i));
+	out[8] = type;
+	out[9] = (uint8_t)(version >> 8);
+	out[10] = (uint8_t)version;
+	out[11] = (uint8_t)(len >> 8);
+	out[12] = (uint8_t)len;
+}
+
 /* The record MAC of a CBC suite (RFC 5246 6.2.3.1): HMAC over seq_num +
  * type + version + length + the n bytes at p (the content; with
  * encrypt_then_mac, RFC 7366 3, the IV and ciphertext).  0 or a wolfCrypt
@@ -491,17 +508,11 @@ cbc_mac(const struct tlsdec_dir *d, uint8_t type, uint16_t version,
 	const struct tlsdec_suite *s = d->suite;
 	uint8_t pre[13];
 	Hmac h;
-	int i, rc;
+	int rc;
 
 	if (s->mac == TLSDEC_MAC_NONE || s->mac >= sizeof(wc) / sizeof(wc[0]))
 		return BAD_FUNC_ARG;
-	for (i = 0; i < 8; i++)
-		pre[i] = (uint8_t)(d->seq >> (56 - 8 * i));
-	pre[8] = type;
-	pre[9] = (uint8_t)(version >> 8);
-	pre[10] = (uint8_t)version;
-	pre[11] = (uint8_t)(n >> 8);
-	pre[12] = (uint8_t)n;
+	tls12_pseudo_header(pre, d->seq, type, version, n);
 	rc = wc_HmacInit(&h, NULL, INVALID_DEVID);
 	if (rc != 0)
 		return rc;
@@ -583,6 +594,8 @@ cbc_open(struct tlsdec_dir *d, uint8_t type, uint16_t version,
 	uint8_t iv[TLSDEC_IV_MAX], last[TLSDEC_IV_MAX];
 	uint8_t mac[TLSDEC_MAC_MAX], want[TLSDEC_MAC_MAX];
 	uint8_t bad = 0;
+	const uint8_t *body;
+	struct cur c = cur_make(ct, len);
 	int rc = TLSDEC_OK;
 
 	/* After any explicit IV: whole blocks, at least one, and (MAC
@@ -594,10 +607,19 @@ cbc_open(struct tlsdec_dir *d, uint8_t type, uint16_t version,
 	    (!d->etm && clen - ivl < ml + 1))
 		goto malformed;
 	n = clen - ivl;
-	memcpy(iv, ivl != 0 ? ct : d->iv, bs);
-	memcpy(last, ct + clen - bs, bs); /* TLS 1.0: the next IV */
+	/* [IV] ciphertext [MAC], carved with the cursor. */
+	if (ivl != 0)
+		cur_bytes(&c, ivl, iv);
+	else
+		memcpy(iv, d->iv, bs);
+	body = c.p;
+	cur_skip(&c, n);
+	if (d->etm)
+		cur_bytes(&c, ml, want);
+	if (c.bad || c.left != 0)
+		goto malformed;
+	memcpy(last, body + n - bs, bs); /* TLS 1.0: the next IV */
 	if (d->etm) {
-		memcpy(want, ct + clen, ml);
 		if (cbc_mac(d, type, version, ct, clen, mac) != 0) {
 			rc = TLSDEC_E_CRYPTO;
 			goto fail;
@@ -609,7 +631,7 @@ cbc_open(struct tlsdec_dir *d, uint8_t type, uint16_t version,
 	}
 	/* The plaintext starts at out[0]: move the ciphertext there and
 	 * decrypt in place (out may be ct itself). */
-	memmove(out, ct + ivl, n);
+	memmove(out, body, n);
 	rc = cbc_decrypt(d, iv, out, n);
 	if (rc != TLSDEC_OK)
 		goto fail;
@@ -729,13 +751,7 @@ tlsdec_record(struct tlsdec_dir *d, const uint8_t hdr[5], const uint8_t *ct,
 			nonce_len = 12;
 		}
 		n = len - s->explicit_len - s->tag_len;
-		for (int i = 0; i < 8; i++)
-			aad[i] = (uint8_t)(d->seq >> (56 - 8 * i));
-		aad[8] = type;
-		aad[9] = (uint8_t)(version >> 8);
-		aad[10] = (uint8_t)version;
-		aad[11] = (uint8_t)(n >> 8);
-		aad[12] = (uint8_t)n;
+		tls12_pseudo_header(aad, d->seq, type, version, n);
 		aad_len = 13;
 	}
 	/* What is left is the encrypted content, then the tag: carve both
