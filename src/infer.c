@@ -1113,6 +1113,31 @@ is_finished_len(uint16_t n)
 	return n == 53 || n == 69;
 }
 
+/* A TLS 1.3 record that holds an alert, or, not decrypted, has an alert's
+ * size: 2 bytes + type + 16-byte tag, or that padded to 35. */
+static bool
+enc13_alert(const struct tls_enc_record *e)
+{
+	return e->inner != 0 ? e->inner == TLS_CT_ALERT
+			     : e->len == 19 || e->len == 35;
+}
+
+/* Where the client's last TLS 1.3 flight starts among its kept encrypted
+ * records: the first one decrypted as a handshake message (its Finished,
+ * or the Certificate before it under mutual TLS), or, not decrypted, the
+ * first of a Finished's size.  -1 if none was kept. */
+static int
+client_fin13(const struct tls_dir_facts *cd)
+{
+	unsigned i;
+
+	for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++)
+		if (cd->enc[i].inner == TLS_CT_HANDSHAKE ||
+		    (cd->enc[i].inner == 0 && is_finished_len(cd->enc[i].len)))
+			return (int)i;
+	return -1;
+}
+
 static bool
 chain_visible(const struct certcheck *cc)
 {
@@ -1148,26 +1173,25 @@ static bool
 client_accepted(const struct judge *j)
 {
 	const struct tls_dir_facts *cd = &j->f->dir[TLS_DIR_C2S];
-	bool fin = false;
 	unsigned i;
+	int fin;
 
 	if (j->r->result != CONN_ESTABLISHED)
 		return false;
-	for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++) {
+	if (!j->f->tls13) {
+		for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++)
+			if (cd->enc[i].type == TLS_CT_APPLICATION_DATA)
+				return true;
+		return false;
+	}
+	if ((fin = client_fin13(cd)) < 0)
+		return false;
+	for (i = (unsigned)fin + 1; i < cd->nenc && i < TLS_ENC_RECORDS_MAX;
+	     i++) {
 		const struct tls_enc_record *e = &cd->enc[i];
 
-		if (!j->f->tls13) {
-			if (e->type == TLS_CT_APPLICATION_DATA)
-				return true;
-			continue;
-		}
-		if (!fin) {
-			fin = e->inner == TLS_CT_HANDSHAKE ||
-			      (e->inner == 0 && is_finished_len(e->len));
-			continue;
-		}
 		if (e->inner == TLS_CT_APPLICATION_DATA ||
-		    (e->inner == 0 && e->len != 19 && e->len != 35))
+		    (e->inner == 0 && !enc13_alert(e)))
 			return true;
 	}
 	return false;
@@ -3353,7 +3377,8 @@ client_gave_up(const struct judge *j)
 {
 	const struct tls_dir_facts *cd = &j->f->dir[TLS_DIR_C2S];
 	const struct tls_enc_record *alert = NULL;
-	unsigned i, after_fin = 0;
+	unsigned i;
+	int fin;
 
 	if (!j->f->tls13) {
 		/* After its CCS: Finished, then only an alert record. */
@@ -3369,18 +3394,15 @@ client_gave_up(const struct judge *j)
 	 * With a key log each record's real content type is known: handshake
 	 * messages (a KeyUpdate after the Finished) are no request, and an
 	 * alert is one whatever its size. */
-	for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++) {
+	if ((fin = client_fin13(cd)) < 0)
+		return NULL;
+	for (i = (unsigned)fin + 1; i < cd->nenc && i < TLS_ENC_RECORDS_MAX;
+	     i++) {
 		const struct tls_enc_record *e = &cd->enc[i];
 
-		if (is_finished_len(e->len) && after_fin == 0 &&
-		    (e->inner == 0 || e->inner == TLS_CT_HANDSHAKE)) {
-			after_fin = 1;
+		if (e->inner == TLS_CT_HANDSHAKE)
 			continue;
-		}
-		if (after_fin == 0 || e->inner == TLS_CT_HANDSHAKE)
-			continue;
-		if (e->inner == 0 ? e->len != 19 && e->len != 35
-				  : e->inner != TLS_CT_ALERT)
+		if (!enc13_alert(e))
 			return NULL;
 		if (alert == NULL)
 			alert = e;
@@ -3473,14 +3495,11 @@ gave_up_at_once(const struct judge *j, const struct tls_enc_record *al,
 	if (cd->nenc == 0 || al->ts_us < cd->enc[0].ts_us)
 		return false;
 	if (j->f->tls13) {
-		from = 0;
-		for (i = 0; i < cd->nenc && i < TLS_ENC_RECORDS_MAX; i++)
-			if (is_finished_len(cd->enc[i].len)) {
-				from = cd->enc[i].ts_us;
-				break;
-			}
-		if (from == 0)
+		int fin = client_fin13(cd);
+
+		if (fin < 0)
 			return false;
+		from = cd->enc[fin].ts_us;
 	} else {
 		const struct tls_enc_record *sfin = NULL;
 
