@@ -3438,20 +3438,13 @@ static bool
 negotiated_http(const struct judge *j, char buf[ESC_MAX])
 {
 	const struct tls_facts *f = j->f;
-	const uint8_t *sel = NULL;
-	size_t nsel = 0;
+	const uint8_t *sel;
+	size_t nsel;
 	struct cur c;
 	unsigned n = 0;
 
 	buf[0] = '\0';
-	if (f->tls13 && f->ee.present && f->ee.alpn_present) {
-		sel = f->ee.alpn;
-		nsel = f->ee.alpn_len;
-	} else if (!f->tls13 && f->sh.alpn_present) {
-		sel = f->sh.alpn;
-		nsel = f->sh.alpn_len;
-	}
-	if (sel != NULL) {
+	if (tls_facts_server_alpn(f, &sel, &nsel)) {
 		if (!alpn_is_http(sel, nsel))
 			return false;
 		infer_escape(buf, ESC_MAX, sel, nsel);

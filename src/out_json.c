@@ -543,8 +543,9 @@ json_tls(FILE *out, const struct conn_result *r)
 	const struct tls_facts *fa = r->facts;
 	const struct tls_certs *sc = &fa->cert[TLS_DIR_S2C];
 	const char *sep = "";
+	const uint8_t *alpn;
 	unsigned i;
-	size_t len;
+	size_t len, alpn_len;
 
 	fputs(", \"tls\": {", out);
 	if (fa->dir[TLS_DIR_C2S].upgraded) {
@@ -568,13 +569,10 @@ json_tls(FILE *out, const struct conn_result *r)
 		json_code(out, tls_cipher_name(fa->sh.cipher), fa->sh.cipher);
 	else
 		fputs("null", out);
-	/* The protocol the server chose: in its ServerHello (TLS 1.2), in
-	 * EncryptedExtensions (TLS 1.3, read only with a key log). */
+	/* The protocol the server chose (TLS 1.3: only with a key log). */
 	fputs(", \"alpn\": ", out);
-	if (!fa->tls13 && fa->sh_seen && fa->sh.alpn_present)
-		out_json_string(out, fa->sh.alpn, fa->sh.alpn_len);
-	else if (fa->tls13 && fa->ee.present && fa->ee.alpn_present)
-		out_json_string(out, fa->ee.alpn, fa->ee.alpn_len);
+	if (tls_facts_server_alpn(fa, &alpn, &alpn_len))
+		out_json_string(out, alpn, alpn_len);
 	else
 		fputs("null", out);
 	fputs(", \"alerts\": ", out);

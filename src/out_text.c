@@ -187,6 +187,8 @@ out_text_write(void *ctx, const struct conn_result *r)
 	const struct tls_facts *t = r->facts;
 	char ts[FMT_TS_SIZE], cli[FMT_ENDPOINT_SIZE], srv[FMT_ENDPOINT_SIZE];
 	char hex[TLS_HEX_LEN], hex2[TLS_HEX_LEN];
+	const uint8_t *alpn;
+	size_t alpn_len;
 	const char *res = conn_result_name(r->result);
 	unsigned i;
 
@@ -230,14 +232,10 @@ out_text_write(void *ctx, const struct conn_result *r)
 			hex),
 		    tls_name_or_hex(tls_cipher_name(t->sh.cipher), t->sh.cipher,
 			hex2));
-		/* ALPN: in the ServerHello, or (TLS 1.3, with a key log) in
-		 * EncryptedExtensions. */
-		if (!t->tls13 && t->sh.alpn_present) {
+		/* ALPN (TLS 1.3: only with a key log). */
+		if (tls_facts_server_alpn(t, &alpn, &alpn_len)) {
 			fputs(", alpn ", o->out);
-			out_text_bytes(o->out, t->sh.alpn, t->sh.alpn_len);
-		} else if (t->tls13 && t->ee.present && t->ee.alpn_present) {
-			fputs(", alpn ", o->out);
-			out_text_bytes(o->out, t->ee.alpn, t->ee.alpn_len);
+			out_text_bytes(o->out, alpn, alpn_len);
 		}
 		fputc('\n', o->out);
 	} else if (t != NULL && t->ch_seen && r->result != CONN_NOT_TLS)

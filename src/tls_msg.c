@@ -1325,6 +1325,22 @@ flip8(int8_t d)
 	return d < 0 ? d : (int8_t)(1 - d);
 }
 
+bool
+tls_facts_server_alpn(const struct tls_facts *f, const uint8_t **p,
+		      size_t *len)
+{
+	*p = NULL;
+	*len = 0;
+	if (f->tls13 && f->ee.present && f->ee.alpn_present) {
+		*p = f->ee.alpn;
+		*len = f->ee.alpn_len;
+	} else if (!f->tls13 && f->sh_seen && f->sh.alpn_present) {
+		*p = f->sh.alpn;
+		*len = f->sh.alpn_len;
+	}
+	return *p != NULL;
+}
+
 void
 tls_facts_swap(struct tls_facts *f)
 {

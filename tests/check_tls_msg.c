@@ -1726,6 +1726,40 @@ START_TEST(test_facts_alerts_and_log)
 }
 END_TEST
 
+/* The server's ALPN choice: the ServerHello's in TLS 1.2, only
+ * EncryptedExtensions' in TLS 1.3 (where the ServerHello has none). */
+START_TEST(test_facts_server_alpn)
+{
+	struct tls_facts f;
+	const uint8_t *p;
+	size_t n;
+
+	tls_facts_init(&f);
+	ck_assert(!tls_facts_server_alpn(&f, &p, &n));
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(n, 0);
+	f.sh.alpn_present = true;
+	f.sh.alpn_len = 8;
+	memcpy(f.sh.alpn, "http/1.1", 8);
+	ck_assert(!tls_facts_server_alpn(&f, &p, &n)); /* no ServerHello */
+	f.sh_seen = true;
+	ck_assert(tls_facts_server_alpn(&f, &p, &n));
+	ck_assert_uint_eq(n, 8);
+	ck_assert(memcmp(p, "http/1.1", 8) == 0);
+	f.tls13 = true;
+	ck_assert(!tls_facts_server_alpn(&f, &p, &n));
+	f.ee.present = true;
+	ck_assert(!tls_facts_server_alpn(&f, &p, &n));
+	f.ee.alpn_present = true;
+	f.ee.alpn_len = 2;
+	memcpy(f.ee.alpn, "h2", 2);
+	ck_assert(tls_facts_server_alpn(&f, &p, &n));
+	ck_assert_uint_eq(n, 2);
+	ck_assert(memcmp(p, "h2", 2) == 0);
+	tls_facts_free(&f, NULL);
+}
+END_TEST
+
 START_TEST(test_facts_swap)
 {
 	struct tls_facts f;
@@ -1877,6 +1911,7 @@ tls_msg_suite(void)
 	tcase_add_test(tc, test_facts_other_messages);
 	tcase_add_test(tc, test_facts_skipped);
 	tcase_add_test(tc, test_facts_alerts_and_log);
+	tcase_add_test(tc, test_facts_server_alpn);
 	tcase_add_test(tc, test_facts_swap);
 	tcase_add_test(tc, test_suite_kx);
 	tcase_add_test(tc, test_names);

@@ -617,6 +617,13 @@ void tls_facts_free(struct tls_facts *f, struct membudget *mb);
  * wrong): every per-direction array and every direction field flips. */
 void tls_facts_swap(struct tls_facts *f);
 
+/* The protocol the server chose by ALPN: from its ServerHello (TLS <= 1.2)
+ * or its EncryptedExtensions (TLS 1.3, so only with a key log).  Raw bytes
+ * in *p (not NUL-terminated), *len of them; false, *p NULL and *len 0 when
+ * none is known. */
+bool tls_facts_server_alpn(const struct tls_facts *f, const uint8_t **p,
+			   size_t *len);
+
 /* True for the handshake types whose body tls_msg decodes (ClientHello,
  * ServerHello, NewSessionTicket, EncryptedExtensions, Certificate,
  * ServerKeyExchange, CertificateRequest, CertificateStatus): the record
