@@ -1913,6 +1913,17 @@ dfeed_rec(struct tls_conn *c, const struct drec *r, size_t step, uint64_t ts)
 	}
 }
 
+/* Free a test's conn (all it was charged must come back) and fixture. */
+static void
+dend(struct dconn *dc, struct tls_conn *c, struct membudget *mb)
+{
+	tls_conn_free(c);
+	ck_assert_uint_eq(mb->used, 0);
+	dfree(dc);
+	free(c);
+	free(dc);
+}
+
 /* The fixtures list each direction's records in its own order.  Feed
  * them in an order a capture could show: the sides take turns, each
  * sending at least one record and going on while its next record is a
@@ -2037,11 +2048,7 @@ START_TEST(test_keylog_decrypt)
 	ck_assert_uint_eq(a->desc, dcs->alert_desc);
 	ck_assert(a->decrypted && !a->encrypted);
 	ck_assert(f->log[a->log_index].flags & TLS_LOGF_DECRYPTED);
-	tls_conn_free(c);
-	ck_assert_uint_eq(mb.used, 0);
-	dfree(dc);
-	free(c);
-	free(dc);
+	dend(dc, c, &mb);
 }
 END_TEST
 
@@ -2090,11 +2097,7 @@ START_TEST(test_keylog_key_update)
 	}
 	ck_assert_uint_eq(cn[TLS_DIR_C2S], 1);
 	ck_assert_uint_eq(cn[TLS_DIR_S2C], 1);
-	tls_conn_free(c);
-	ck_assert_uint_eq(mb.used, 0);
-	dfree(dc);
-	free(c);
-	free(dc);
+	dend(dc, c, &mb);
 }
 END_TEST
 
@@ -2174,11 +2177,7 @@ START_TEST(test_keylog_budget)
 	ck_assert_uint_gt(f->anomaly[TLS_ANOM_HS_MEM_REFUSED], 0);
 	ck_assert(!f->cert[TLS_DIR_S2C].present);
 	ck_assert_uint_eq(f->dir[TLS_DIR_S2C].enc_total, 6);
-	tls_conn_free(c);
-	ck_assert_uint_eq(mb.used, 0);
-	dfree(dc);
-	free(c);
-	free(dc);
+	dend(dc, c, &mb);
 }
 END_TEST
 
